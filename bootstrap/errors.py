@@ -1,0 +1,81 @@
+"""One exception family: each failure carries what went wrong, how to fix it and an exit code.
+
+`cli.py` prints `error: <cause>` and `  fix: <fix>`, then exits with `exit_code`.
+"""
+
+from __future__ import annotations
+
+# Exit codes are a documented contract (README, "Exit codes"); scripts branch on them.
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_IDENTITY = 3
+EXIT_IAM = 4
+EXIT_LOCAL = 5
+EXIT_HOST_KEY = 6
+EXIT_GIT = 7
+EXIT_WOULD_CHANGE = 10
+EXIT_INTERRUPTED = 130
+
+
+class BootstrapError(Exception):
+    """An expected failure: the user can fix it, so say how."""
+
+    exit_code = EXIT_INTERNAL
+
+    def __init__(self, cause: str, fix: str = "", *, details: dict[str, object] | None = None):
+        super().__init__(cause)
+        self.cause = cause
+        self.fix = fix
+        self.details = details or {}
+
+
+class UsageError(BootstrapError):
+    exit_code = EXIT_USAGE
+
+
+class MissingAnswer(UsageError):
+    """A value we would have asked for, with no terminal to ask on."""
+
+    def __init__(self, flag: str, what: str):
+        super().__init__(
+            f"{what} is needed and there is no terminal to ask on",
+            f"pass {flag}",
+            details={"flag": flag},
+        )
+        self.flag = flag
+
+
+class StoppedByUser(BootstrapError):
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self) -> None:
+        super().__init__("Stopped by user", "nothing was changed")
+
+
+class IdentityError(BootstrapError):
+    """Credentials missing or unusable, or an identity that cannot own SSH keys."""
+
+    exit_code = EXIT_IDENTITY
+
+
+class IamError(BootstrapError):
+    """IAM refused or could not do what the registration step needs."""
+
+    exit_code = EXIT_IAM
+
+
+class LocalFileError(BootstrapError):
+    """A local file (key, ssh config, known_hosts) is not in a state we can safely use."""
+
+    exit_code = EXIT_LOCAL
+
+
+class HostKeyError(BootstrapError):
+    exit_code = EXIT_HOST_KEY
+
+
+class GitAccessError(BootstrapError):
+    """ssh/git could not reach the repository; `cause` carries git's own words."""
+
+    exit_code = EXIT_GIT

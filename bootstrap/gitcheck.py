@@ -1,0 +1,211 @@
+"""Ask the real ssh and git: `ssh -G` for what a config means, `git clone`/`ls-remote` for access.
+
+Nothing here ever waits on a prompt: BatchMode, no terminal, and GIT_TERMINAL_PROMPT=0.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bootstrap import diagnose
+from bootstrap.errors import GitAccessError, LocalFileError
+
+PUBLICKEY_DENIED = "Permission denied (publickey"
+# IAM→CodeCommit propagation of a new key takes about 10 s; give it up to a minute.
+PROPAGATION_WINDOW = 60.0
+_BACKOFF = (2.0, 4.0, 8.0, 12.0, 16.0, 18.0)
+
+
+@dataclass(frozen=True)
+class EffectiveOptions:
+    """What `ssh -G HOST` says ssh would use: option name (lower case) → values in order."""
+
+    values: dict[str, list[str]]
+
+    def first(self, option: str) -> str | None:
+        found = self.values.get(option)
+        return found[0] if found else None
+
+    def all(self, option: str) -> list[str]:
+        return self.values.get(option, [])
+
+
+def ssh_args(config: Path | None) -> list[str]:
+    """`ssh`, pointed at `config` when it is not the file ssh reads by default."""
+    return ["ssh", "-F", str(config)] if config is not None else ["ssh"]
+
+
+def effective_options(host: str, config: Path | None = None) -> EffectiveOptions:
+    try:
+        done = subprocess.run(
+            [*ssh_args(config), "-G", host],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise LocalFileError(
+            "the ssh client is not installed (no `ssh` on PATH)",
+            "install OpenSSH (e.g. apt install openssh-client), then run again",
+        ) from None
+    if done.returncode != 0:
+        where = config or "your ssh config"
+        message = done.stderr.strip().splitlines()[-1:] or ["ssh -G failed"]
+        raise LocalFileError(
+            f"ssh cannot read {where}: {message[0]}", f"fix {where}, then run again"
+        )
+    values: dict[str, list[str]] = {}
+    for line in done.stdout.splitlines():
+        key, _, value = line.partition(" ")
+        if key:
+            values.setdefault(key.lower(), []).extend(
+                value.split(" ") if key.lower().endswith("knownhostsfile") else [value]
+            )
+    return EffectiveOptions(values)
+
+
+def git_env(config: Path | None, askpass: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for git: our ssh config, strict host-key checking, and no prompts.
+
+    BatchMode stops every prompt; a key with a passphrase instead gets it from `askpass`
+    (see askpass.py), since BatchMode would make ssh skip that key.
+    """
+    env = dict(os.environ)
+    command = [*ssh_args(config), "-o", "StrictHostKeyChecking=yes"]
+    if askpass:
+        env.update(askpass)
+    else:
+        command += ["-o", "BatchMode=yes"]
+    env["GIT_SSH_COMMAND"] = shlex.join(command)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
+
+
+@dataclass(frozen=True)
+class GitRun:
+    returncode: int
+    stderr: str
+    attempts: int = 1
+
+
+Runner = Callable[[list[str], dict[str, str], bool], GitRun]
+
+
+def run_git(args: list[str], env: dict[str, str], show_progress: bool) -> GitRun:
+    """Run git with no terminal; keep its stderr for diagnosis, echoing it when asked."""
+    process = subprocess.Popen(
+        ["git", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # no controlling terminal: ssh can never prompt
+    )
+    assert process.stderr is not None
+    chunks = []
+    for chunk in iter(lambda: process.stderr.read1(4096), b""):  # type: ignore[union-attr]
+        chunks.append(chunk)
+        if show_progress:
+            sys.stderr.buffer.write(chunk)
+            sys.stderr.flush()
+    return GitRun(process.wait(), b"".join(chunks).decode(errors="replace"))
+
+
+def with_propagation_retry(
+    attempt: Callable[[], GitRun],
+    fresh_upload: bool,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    on_retry: Callable[[float], None] | None = None,
+) -> GitRun:
+    """Retry 'Permission denied (publickey)' with backoff, only right after a fresh upload."""
+    start = clock()
+    attempts = 0
+    for delay in (*_BACKOFF, None):
+        result = attempt()
+        attempts += 1
+        denied = result.returncode != 0 and PUBLICKEY_DENIED in result.stderr
+        if not (denied and fresh_upload) or delay is None:
+            break
+        if clock() - start + delay > PROPAGATION_WINDOW:
+            break
+        if on_retry:
+            on_retry(delay)
+        sleep(delay)
+    return GitRun(result.returncode, result.stderr, attempts)
+
+
+def fail(result: GitRun, url: str, context: diagnose.Context) -> GitAccessError:
+    found = diagnose.explain(result.stderr, context)
+    return GitAccessError(found.cause, found.fix, details={"url": url, "git_stderr": result.stderr})
+
+
+def test_clone(
+    url: str,
+    env: dict[str, str],
+    *,
+    keep_in: Path | None,
+    fresh_upload: bool,
+    context: diagnose.Context,
+    show_progress: bool = False,
+    runner: Runner = run_git,
+    on_retry: Callable[[float], None] | None = None,
+) -> GitRun:
+    """Clone `url` into `keep_in`, or into a temporary directory that is removed afterwards."""
+
+    def into(dest: Path) -> GitRun:
+        args = ["clone", *(["--progress"] if show_progress else ["--quiet"]), url, str(dest)]
+        return with_propagation_retry(
+            lambda: runner(args, env, show_progress), fresh_upload, on_retry=on_retry
+        )
+
+    if keep_in is not None:
+        result = into(keep_in)
+    else:
+        with tempfile.TemporaryDirectory(prefix="bootstrap-clone-") as scratch:
+            result = into(Path(scratch) / "repo")
+    if result.returncode != 0:
+        raise fail(result, url, context)
+    return result
+
+
+def ls_remote(
+    url: str,
+    env: dict[str, str],
+    *,
+    fresh_upload: bool,
+    context: diagnose.Context,
+    runner: Runner = run_git,
+    on_retry: Callable[[float], None] | None = None,
+) -> GitRun:
+    result = with_propagation_retry(
+        lambda: runner(["ls-remote", "--quiet", url, "HEAD"], env, False),
+        fresh_upload,
+        on_retry=on_retry,
+    )
+    if result.returncode != 0:
+        raise fail(result, url, context)
+    return result
+
+
+def origin_url(repo_dir: Path) -> str | None:
+    """The `origin` URL of a clone at `repo_dir`, or None if it is not a clone."""
+    if not (repo_dir / ".git").exists():
+        return None
+    done = subprocess.run(
+        ["git", f"--git-dir={repo_dir / '.git'}", "config", "--get", "remote.origin.url"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    return done.stdout.strip() or None

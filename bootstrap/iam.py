@@ -1,0 +1,245 @@
+"""Every AWS call bootstrap makes (STS and IAM), and the mapping of their errors.
+
+Nothing else imports boto3 for IAM. Errors are caught by code, narrowest first, and turned into
+BootstrapErrors that say what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bootstrap.errors import IamError, IdentityError
+
+if TYPE_CHECKING:
+    import boto3
+
+_CREDENTIAL_CODES = {
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+    "AuthFailure",
+}
+_EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
+_REFUSED_KEY_CODES = {"InvalidPublicKey", "UnrecognizedPublicKeyEncoding"}
+
+
+class KeyLimitReached(IamError):
+    """IAM's quota of 5 SSH keys per user (it cannot be raised)."""
+
+
+class DuplicateKey(IamError):
+    """IAM already holds this key material for this user."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the credentials belong to. `kind` is user, assumed-role, federated-user or root."""
+
+    kind: str
+    user_name: str | None
+    account: str | None = None
+    arn: str | None = None
+
+    @classmethod
+    def from_arn(cls, arn: str, account: str | None = None) -> Identity:
+        # arn:aws:iam::123:user/path/name, arn:aws:sts::123:assumed-role/Role/session,
+        # arn:aws:sts::123:federated-user/name, arn:aws:iam::123:root
+        resource = arn.split(":", 5)[5] if arn.count(":") >= 5 else ""
+        kind, _, rest = resource.partition("/")
+        if kind == "user":
+            return cls("user", rest.rsplit("/", 1)[-1], account, arn)
+        return cls(kind or "unknown", None, account, arn)
+
+    @property
+    def can_own_ssh_keys(self) -> bool:
+        return self.kind == "user"
+
+
+@dataclass(frozen=True)
+class RegisteredKey:
+    key_id: str
+    status: str  # Active | Inactive
+    uploaded: str
+    body: str | None = None
+
+    def describe(self) -> str:
+        return f"{self.key_id} ({self.status}, uploaded {self.uploaded[:10]})"
+
+
+def make_session(profile: str | None, region: str | None) -> boto3.Session:
+    import boto3
+    import botocore.exceptions
+
+    try:
+        return boto3.Session(profile_name=profile, region_name=region)
+    except botocore.exceptions.ProfileNotFound:
+        known = boto3.Session().available_profiles
+        choices = ", ".join(sorted(known)) or "none configured"
+        raise IdentityError(
+            f"AWS profile '{profile}' is not in your AWS config (profiles: {choices})",
+            f"pass --profile with one of those, or run `aws configure --profile {profile}`",
+        ) from None
+
+
+def _client_config() -> Any:
+    from botocore.config import Config
+
+    # Fail in seconds, not minutes, when the network is down or the region is wrong.
+    return Config(
+        connect_timeout=5, read_timeout=20, retries={"mode": "standard", "max_attempts": 3}
+    )
+
+
+class Aws:
+    """STS and IAM for one profile and region, created on first use."""
+
+    def __init__(self, profile: str | None, region: str, iam_client: Any = None):
+        self.profile = profile
+        self.region = region
+        self._session: boto3.Session | None = None
+        self._iam: Any = iam_client
+
+    @property
+    def session(self) -> boto3.Session:
+        if self._session is None:
+            self._session = make_session(self.profile, self.region)
+        return self._session
+
+    @property
+    def iam(self) -> Any:
+        if self._iam is None:
+            self._iam = self.session.client("iam", config=_client_config())
+        return self._iam
+
+    @contextlib.contextmanager
+    def _errors(self, action: str, user: str | None = None) -> Iterator[None]:
+        import botocore.exceptions as bx
+
+        who = f"profile '{self.profile}'" if self.profile else "the default credentials"
+        try:
+            yield
+        except bx.NoCredentialsError:
+            raise IdentityError(
+                f"no AWS credentials found for {who}",
+                "run `aws configure` (or `aws sso login`), or pass --profile",
+            ) from None
+        except (bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError, bx.TokenRetrievalError):
+            raise IdentityError(
+                f"the SSO session for {who} has expired or was never started",
+                f"run `aws sso login{' --profile ' + self.profile if self.profile else ''}`",
+            ) from None
+        except (bx.EndpointConnectionError, bx.ConnectTimeoutError) as exc:
+            url = getattr(exc, "kwargs", {}).get("endpoint_url", "AWS")
+            raise IdentityError(
+                f"could not reach {url} (region '{self.region}')",
+                "check --region and your network or proxy settings",
+            ) from None
+        except bx.ClientError as exc:
+            raise self._client_error(exc, action, user) from None
+
+    def _client_error(self, exc: Any, action: str, user: str | None) -> Exception:
+        error = exc.response.get("Error", {})
+        code, message = error.get("Code", ""), error.get("Message", "")
+        if code in _CREDENTIAL_CODES:
+            return IdentityError(
+                f"AWS rejected the credentials ({code}: {message})",
+                "check the access key in ~/.aws/credentials, or pass --profile",
+            )
+        if code in _EXPIRED_CODES:
+            return IdentityError(
+                f"the AWS credentials have expired ({code})",
+                "refresh them (`aws sso login`, or new session credentials), then run again",
+            )
+        if code == "NoSuchEntity":
+            return IamError(
+                f"IAM has no user named '{user}'",
+                "check --user (the IAM user name, not the access key id)",
+            )
+        if code == "LimitExceeded":
+            return KeyLimitReached(
+                f"IAM user '{user}' already has the maximum of 5 SSH public keys",
+                "delete one you no longer use: aws iam delete-ssh-public-key "
+                f"--user-name {user} --ssh-public-key-id APKA…",
+            )
+        if code == "DuplicateSSHPublicKey":
+            return DuplicateKey(
+                f"this public key is already registered to IAM user '{user}'",
+                "run bootstrap again; it will reuse the registered key",
+            )
+        if code in _REFUSED_KEY_CODES:
+            return IamError(
+                f"IAM refused the public key ({code}: {message})",
+                "IAM accepts ssh-rsa keys of 2048 to 16384 bits; pass --key with a new path",
+            )
+        if code in ("AccessDenied", "AccessDeniedException"):
+            return IamError(
+                f"IAM denied iam:{action} for user '{user}' ({message})",
+                "ask an administrator for the AWS managed policy IAMUserSSHKeys "
+                "(it lets users manage their own SSH keys)",
+            )
+        return IamError(f"iam:{action} failed: {code}: {message}", "run again with --debug")
+
+    def who_am_i(self) -> Identity:
+        with self._errors("GetCallerIdentity"):
+            sts = self.session.client("sts", config=_client_config())
+            reply = sts.get_caller_identity()
+        return Identity.from_arn(reply["Arn"], reply.get("Account"))
+
+    def list_keys(self, user: str) -> list[RegisteredKey]:
+        keys: list[RegisteredKey] = []
+        with self._errors("ListSSHPublicKeys", user):
+            for page in self.iam.get_paginator("list_ssh_public_keys").paginate(UserName=user):
+                for key in page.get("SSHPublicKeys", []):
+                    keys.append(
+                        RegisteredKey(key["SSHPublicKeyId"], key["Status"], str(key["UploadDate"]))
+                    )
+        return keys
+
+    def get_key(self, user: str, key_id: str) -> RegisteredKey | None:
+        """The key with its body, or None if IAM has no such key for this user."""
+        import botocore.exceptions as bx
+
+        with self._errors("GetSSHPublicKey", user):
+            try:
+                reply = self.iam.get_ssh_public_key(
+                    UserName=user, SSHPublicKeyId=key_id, Encoding="SSH"
+                )["SSHPublicKey"]
+            except bx.ClientError as exc:
+                if error_code(exc) == "NoSuchEntity":
+                    return None
+                raise
+        return RegisteredKey(
+            reply["SSHPublicKeyId"],
+            reply["Status"],
+            str(reply["UploadDate"]),
+            reply["SSHPublicKeyBody"],
+        )
+
+    def upload_key(self, user: str, public_line: str) -> RegisteredKey:
+        with self._errors("UploadSSHPublicKey", user):
+            reply = self.iam.upload_ssh_public_key(UserName=user, SSHPublicKeyBody=public_line)
+        key = reply["SSHPublicKey"]
+        return RegisteredKey(
+            key["SSHPublicKeyId"], key["Status"], str(key["UploadDate"]), key["SSHPublicKeyBody"]
+        )
+
+    def delete_key(self, user: str, key_id: str) -> None:
+        with self._errors("DeleteSSHPublicKey", user):
+            self.iam.delete_ssh_public_key(UserName=user, SSHPublicKeyId=key_id)
+
+    def set_key_status(self, user: str, key_id: str, status: str) -> None:
+        with self._errors("UpdateSSHPublicKey", user):
+            self.iam.update_ssh_public_key(UserName=user, SSHPublicKeyId=key_id, Status=status)
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The AWS error code of a botocore ClientError, without any 'Exception' suffix."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return None
+    code = response.get("Error", {}).get("Code")
+    return str(code).removesuffix("Exception") if code else None

@@ -1,0 +1,119 @@
+"""The managed block as pure text: where it goes, what it leaves alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bootstrap import sshconfig
+from bootstrap.errors import LocalFileError
+
+PATTERN = "git-codecommit.*.amazonaws.com"
+
+
+def block(key_id: str = "APKAEXAMPLE1234567890", newline: str = "\n") -> str:
+    return sshconfig.render_block(PATTERN, key_id, "~/.ssh/codecommit_rsa", newline)
+
+
+def test_block_is_fenced_and_names_user_and_key() -> None:
+    text = block()
+    lines = text.splitlines()
+    assert lines[0].startswith(sshconfig.BEGIN)
+    assert lines[-1].startswith(sshconfig.END)
+    assert f"Host {PATTERN}" in lines
+    assert "    User APKAEXAMPLE1234567890" in lines
+    assert "    IdentityFile ~/.ssh/codecommit_rsa" in lines
+    assert "    IdentitiesOnly yes" in lines
+
+
+def test_block_ends_its_host_section_so_following_lines_stay_global() -> None:
+    assert "Host *" in block().splitlines()
+
+
+def test_new_block_goes_on_top_and_keeps_every_user_byte() -> None:
+    user = "Host *\n    User bob\n# trailing comment without newline"
+    result = sshconfig.apply_block(user, block())
+    assert result == block() + user
+
+
+def test_empty_file_gets_just_the_block() -> None:
+    assert sshconfig.apply_block("", block()) == block()
+
+
+def test_block_goes_after_a_utf8_bom() -> None:
+    user = "\ufeffHost foo\n  HostName example.com\n"
+    result = sshconfig.apply_block(user, block())
+    assert result == "\ufeff" + block() + user[1:]
+
+
+def test_crlf_file_gets_a_crlf_block_and_keeps_its_bytes() -> None:
+    user = "Host foo\r\n  User me\r\n"
+    newline = sshconfig.newline_of(user)
+    assert newline == "\r\n"
+    result = sshconfig.apply_block(user, block(newline=newline))
+    assert result.endswith(user)
+    assert "\n" not in result.replace("\r\n", "")
+
+
+def test_rerun_replaces_the_block_in_place() -> None:
+    before = "Host a\n  User x\n" + block("APKAOLD0000000000000") + "Host b\n  User y\n"
+    after = sshconfig.apply_block(before, block("APKANEW0000000000000"))
+    assert after == "Host a\n  User x\n" + block("APKANEW0000000000000") + "Host b\n  User y\n"
+
+
+def test_applying_twice_equals_applying_once() -> None:
+    once = sshconfig.apply_block("Host a\n", block())
+    assert sshconfig.apply_block(once, block()) == once
+
+
+def test_remove_restores_the_original_bytes() -> None:
+    original = "\ufeff# mine\r\nHost x\r\n  User me"
+    applied = sshconfig.apply_block(original, block(newline="\r\n"))
+    assert sshconfig.remove_block(applied) == original
+
+
+def test_move_to_top_keeps_the_rest() -> None:
+    text = "Host *\n  User bob\n" + block("APKAOLD0000000000000")
+    moved = sshconfig.move_block_to_top(text, block("APKANEW0000000000000"))
+    assert moved == block("APKANEW0000000000000") + "Host *\n  User bob\n"
+
+
+def test_unterminated_block_is_an_error_naming_the_fix() -> None:
+    with pytest.raises(LocalFileError, match="no '# <<< bootstrap' line"):
+        sshconfig.find_block("# >>> bootstrap\nHost x\n")
+
+
+def test_stray_end_marker_is_an_error() -> None:
+    with pytest.raises(LocalFileError, match="line 2 without its start"):
+        sshconfig.find_block("Host x\n# <<< bootstrap\n")
+
+
+def test_second_block_is_an_error() -> None:
+    with pytest.raises(LocalFileError, match="second"):
+        sshconfig.find_block(block() + block())
+
+
+def test_directives_understand_key_equals_value_tabs_and_quotes() -> None:
+    text = 'Host=foo\n\tUser\tbob\n  IdentityFile "/a b/key"\n# comment\n'
+    found = [(d.keyword, d.args) for d in sshconfig.directives(text)]
+    assert found == [("host", ("foo",)), ("user", ("bob",)), ("identityfile", ("/a b/key",))]
+
+
+def test_identity_file_with_spaces_is_quoted() -> None:
+    text = sshconfig.render_block(PATTERN, "APKAX", "/home/a b/key")
+    assert '    IdentityFile "/home/a b/key"' in text.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("config", "expected_line"),
+    [
+        ("Host *\n  User bob\n", 2),
+        ("User global\nHost x\n", 1),
+        ("Host other\n  User no\nHost git-codecommit.*\n  User yes\n", 4),
+        ("Host !git-codecommit.us-east-1.amazonaws.com *\n  User no\n", None),
+        ("Include ~/.ssh/conf.d/*\n", 1),
+        ("Match exec true\n  User maybe\n", 2),
+    ],
+)
+def test_first_setting_follows_first_match(config: str, expected_line: int | None) -> None:
+    found = sshconfig.first_setting(config, "git-codecommit.us-east-1.amazonaws.com", "user")
+    assert (found.line if found else None) == expected_line
