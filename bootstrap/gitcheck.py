@@ -110,9 +110,10 @@ def run_git(args: list[str], env: dict[str, str], show_progress: bool) -> GitRun
         stderr=subprocess.PIPE,
         start_new_session=True,  # no controlling terminal: ssh can never prompt
     )
-    assert process.stderr is not None
+    stderr = process.stderr
+    assert stderr is not None
     chunks = []
-    for chunk in iter(lambda: process.stderr.read1(4096), b""):  # type: ignore[union-attr]
+    for chunk in iter(lambda: os.read(stderr.fileno(), 4096), b""):
         chunks.append(chunk)
         if show_progress:
             sys.stderr.buffer.write(chunk)

@@ -179,8 +179,8 @@ def _act_key(
         pair = keys.generate_pair(
             answers.key_path, answers.key_bits, answers.passphrase, keys.default_comment()
         )
-        created = pair
-        undo.push(lambda: [p.unlink() for p in (created.private_path, created.public_path)])
+        undo.push(pair.private_path.unlink)
+        undo.push(pair.public_path.unlink)
         report.step(StepResult("key", CREATED, _describe(pair), _key_details(pair)))
     elif not pair.public_path.exists():
         keys.write_missing_public(pair)

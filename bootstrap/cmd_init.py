@@ -1,0 +1,67 @@
+"""`bootstrap init`: flags, and the run with its report."""
+
+from __future__ import annotations
+
+import argparse
+import traceback
+
+from bootstrap import cli
+from bootstrap.errors import EXIT_OK, BootstrapError
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    init = cli.add_command(
+        commands,
+        "init",
+        "set up SSH access to CodeCommit and test-clone a repository",
+        "Create or reuse an RSA key, register it with IAM, write the ssh config block, "
+        "trust the host key, and test-clone a repository. Safe to run again.",
+    )
+    cli.add_common_flags(init)
+    init.add_argument("--repo", help="repository to test-clone")
+    init.add_argument(
+        "--key", metavar="PATH", help="private key path (default ~/.ssh/codecommit_rsa)"
+    )
+    init.add_argument(
+        "--key-bits",
+        type=int,
+        default=4096,
+        metavar="BITS",
+        help="size of a new key: 2048, 3072 or 4096 (default 4096)",
+    )
+    init.add_argument(
+        "--passphrase-env",
+        metavar="VAR",
+        help="protect a new key with the passphrase in $VAR (never on the command line)",
+    )
+    init.add_argument(
+        "--ssh-config", metavar="PATH", help="ssh config file (default ~/.ssh/config)"
+    )
+    init.add_argument("--clone-dir", metavar="DIR", help="keep the test clone in DIR")
+    init.add_argument("--no-clone", action="store_true", help="skip the test clone")
+    init.add_argument(
+        "--accept-host-key",
+        metavar="SHA256:…",
+        help="trust the CodeCommit host key with this fingerprint (for regions AWS has not "
+        "published one for)",
+    )
+    init.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bootstrap import init, prompts, wizard
+    from bootstrap.output import Reporter
+
+    report = Reporter("init", args.json, args.dry_run)
+    try:
+        prompter = prompts.for_run(args.yes)
+        answers = wizard.resolve_init(args, prompter)
+        init.run(answers, prompter, report)
+    except BootstrapError as error:
+        report.failure(error)
+        report.finish(error)
+        if args.debug:
+            traceback.print_exc()
+        return error.exit_code
+    report.finish()
+    return EXIT_OK
