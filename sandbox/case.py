@@ -1,0 +1,163 @@
+"""SandboxCase: one test's world — a temp home, a fresh IAM user, the env, and helpers.
+
+The servers are shared (session scope); isolation comes from names: each case has its own IAM
+user (so it sees only its own SSH keys) and creates repositories under unique names.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sandbox.githost import GitHost
+from sandbox.iam import Credentials, MotoIam
+from sandbox.userdb import home_env
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def append_private(path: Path, text: str) -> None:
+    """Append `text` (newline-terminated) to `path`, creating it 0600 (parents 0700)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a") as handle:
+        handle.write(text if text.endswith("\n") else text + "\n")
+    path.chmod(0o600)
+
+
+@dataclass
+class SandboxCase:
+    home: Path
+    iam: MotoIam
+    server: GitHost
+    region: str
+    user_name: str
+    creds: Credentials
+    env: dict[str, str]
+    _log_marks: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def create(
+        cls,
+        home: Path,
+        iam: MotoIam,
+        server: GitHost,
+        *,
+        region: str = "us-east-1",
+        grant_git: bool = True,
+        write_aws_files: bool = True,
+    ) -> SandboxCase:
+        """A fresh home (with .ssh 0700), a fresh IAM user, and the AWS files for it."""
+        home.mkdir(parents=True, exist_ok=True)
+        (home / ".ssh").mkdir(mode=0o700, exist_ok=True)
+        user_name = unique("dev")
+        creds = iam.create_developer(user_name, grant_git=grant_git)
+        if write_aws_files:
+            iam.write_aws_files(home, creds, region)
+        env = iam.tool_env(home) | home_env(home)
+        return cls(home, iam, server, region, user_name, creds, env, server.log_marks())
+
+    # --- files in the home ---------------------------------------------------------------
+
+    @property
+    def ssh_dir(self) -> Path:
+        return self.home / ".ssh"
+
+    def write_ssh_config(self, text: str) -> None:
+        """Append `text` to home/.ssh/config (0600)."""
+        append_private(self.ssh_dir / "config", text)
+
+    def write_routing(self) -> None:
+        """Append the server's routing block (the sandbox's DNS) to home/.ssh/config."""
+        self.write_ssh_config(self.server.routing_config(self.region))
+
+    def trust_host_key(self) -> None:
+        """Append the server's host key line to home/.ssh/known_hosts."""
+        append_private(self.ssh_dir / "known_hosts", self.server.known_hosts_line(self.region))
+
+    def make_key(self, name: str = "codecommit_rsa", bits: int = 2048) -> Path:
+        """A new unencrypted RSA key pair in home/.ssh; returns the private key path (0600)."""
+        path = self.ssh_dir / name
+        subprocess.run(
+            [
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "rsa",
+                "-b",
+                str(bits),
+                "-N",
+                "",
+                "-C",
+                name,
+                "-f",
+                str(path),
+            ],
+            check=True,
+            stdin=subprocess.DEVNULL,
+            env=self.env,
+        )
+        path.chmod(0o600)
+        return path
+
+    def upload_key(self, private_key: Path) -> str:
+        """Upload private_key's .pub to this case's IAM user; return the key id (APKA...)."""
+        public = private_key.with_name(private_key.name + ".pub").read_text()
+        return self.iam.upload_ssh_key(self.user_name, public)
+
+    def put_user_policy(self, document: dict[str, Any], name: str = "sandbox-policy") -> None:
+        self.iam.put_user_policy(self.user_name, name, document)
+
+    # --- the server -------------------------------------------------------------------------
+
+    def create_repo(self, prefix: str = "repo") -> str:
+        """Create a repository with a unique name on the shared server; return the name."""
+        name = unique(prefix)
+        self.server.create_repo(name)
+        return name
+
+    def clone_url(self, repo: str) -> str:
+        return self.server.clone_url(repo)
+
+    def server_log(self) -> str:
+        """The server's logs written since this case began."""
+        return self.server.log_text(since=self._log_marks)
+
+    # --- running things -------------------------------------------------------------------
+
+    def run(
+        self, *args: str, input: str | None = None, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the tool: `python -m bootstrap ARGS` with the case's env, in its home."""
+        return subprocess.run(
+            [sys.executable, "-m", "bootstrap", *args],
+            env=self.env,
+            cwd=self.home,
+            input=input,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=300,
+        )
+
+    def git(
+        self, *args: str, cwd: Path | None = None, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the real git with the case's env (ssh sees the temp home), in `cwd` or home."""
+        return subprocess.run(
+            ["git", *args],
+            env=self.env,
+            cwd=cwd or self.home,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=120,
+        )

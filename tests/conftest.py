@@ -1,0 +1,119 @@
+"""Shared fixtures: a fake AWS account (moto) and a fake CodeCommit (real sshd or paramiko).
+
+Session scope (started once, stopped at the end; this machine has 2 cores):
+- `moto_iam`: a started sandbox.iam.MotoIam (IAM + STS on 127.0.0.1).
+- `userdb_shim`: Path of the built LD_PRELOAD shim (skips if gcc is missing).
+- `codecommit_server`: a sandbox.sshd.OpenSshCodeCommit (real OpenSSH sshd) serving us-east-1
+  (skips if sshd is missing).
+- `paramiko_codecommit`: a sandbox.paramiko_server.ParamikoCodeCommit, same interface.
+
+Function scope (fresh per test; isolation by unique names on the shared servers):
+- `sandbox`: a sandbox.case.SandboxCase on the OpenSSH server: `home` (tmp, with .ssh 0700
+  and ~/.aws files for a new IAM user), `iam`, `server`, `region` ("us-east-1"), `user_name`,
+  `creds`, `env` (= iam.tool_env(home) | userdb.home_env(home): ssh and git see `home` as the
+  account's home), and helpers: write_routing(), trust_host_key(), write_ssh_config(text),
+  make_key(), upload_key(path), put_user_policy(doc), create_repo() -> unique name,
+  clone_url(name), server_log(), run(*args, input=None, check=False) for
+  `python -m bootstrap`, git(*args, cwd=None, check=False).
+- `paramiko_sandbox`: the same on the paramiko server.
+
+Also, for every session: the real account's ~/.ssh and ~/.aws must be untouched at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # `sandbox` is a top-level package, not installed
+    sys.path.insert(0, str(REPO_ROOT))
+
+from sandbox.case import SandboxCase  # noqa: E402
+from sandbox.iam import MotoIam  # noqa: E402
+from sandbox.paramiko_server import ParamikoCodeCommit  # noqa: E402
+from sandbox.sshd import OpenSshCodeCommit, find_sshd  # noqa: E402
+from sandbox.userdb import build_shim  # noqa: E402
+
+REGION = "us-east-1"
+
+
+def _require(*programs: str) -> None:
+    missing = [p for p in programs if shutil.which(p) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} on PATH (make system-deps)")
+
+
+def _snapshot(path: Path) -> list[tuple[str, float]] | None:
+    if not path.exists():
+        return None
+    entries = [(str(path), path.stat().st_mtime)]
+    entries += sorted((str(p), p.stat().st_mtime) for p in path.rglob("*"))
+    return entries
+
+
+@pytest.fixture(scope="session", autouse=True)
+def real_home_untouched() -> Iterator[None]:
+    """Fail the session if anything wrote to the real account's ~/.ssh or ~/.aws."""
+    real_home = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    watched = [real_home / ".ssh", real_home / ".aws"]
+    before = [_snapshot(p) for p in watched]
+    yield
+    after = [_snapshot(p) for p in watched]
+    changed = [str(p) for p, b, a in zip(watched, before, after, strict=True) if b != a]
+    assert not changed, f"tests modified the real {', '.join(changed)}"
+
+
+@pytest.fixture(scope="session")
+def moto_iam() -> Iterator[MotoIam]:
+    with MotoIam() as iam:
+        yield iam
+
+
+@pytest.fixture(scope="session")
+def userdb_shim() -> Path:
+    _require("gcc", "ssh", "ssh-keygen", "git")
+    return build_shim()
+
+
+@pytest.fixture(scope="session")
+def codecommit_server(
+    moto_iam: MotoIam, userdb_shim: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OpenSshCodeCommit]:
+    if find_sshd() is None:
+        pytest.skip("needs OpenSSH's sshd (apt-get install openssh-server)")
+    with OpenSshCodeCommit(tmp_path_factory.mktemp("codecommit-sshd"), moto_iam, REGION) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def paramiko_codecommit(
+    moto_iam: MotoIam, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ParamikoCodeCommit]:
+    _require("ssh-keygen", "git")
+    workdir = tmp_path_factory.mktemp("codecommit-paramiko")
+    with ParamikoCodeCommit(workdir, moto_iam, REGION) as srv:
+        yield srv
+
+
+@pytest.fixture(name="sandbox")
+def sandbox_case(
+    moto_iam: MotoIam, codecommit_server: OpenSshCodeCommit, tmp_path: Path
+) -> SandboxCase:
+    return SandboxCase.create(tmp_path / "home", moto_iam, codecommit_server, region=REGION)
+
+
+@pytest.fixture
+def paramiko_sandbox(
+    moto_iam: MotoIam,
+    paramiko_codecommit: ParamikoCodeCommit,
+    userdb_shim: Path,
+    tmp_path: Path,
+) -> SandboxCase:
+    return SandboxCase.create(tmp_path / "home", moto_iam, paramiko_codecommit, region=REGION)
