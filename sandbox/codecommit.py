@@ -2,9 +2,9 @@
 
 sshd runs it (via the `command="..."` that sandbox.authorized_keys prints) after the key was
 accepted, with SSH_ORIGINAL_COMMAND set to what git asked for, e.g.
-`git-upload-pack '/v1/repos/NAME'`. It refuses like CodeCommit (stderr + exit code) or execs
-git-upload-pack / git-receive-pack on STATE/repos/NAME.git. The region is the one the sshd
-serves (one region per server), passed as --region.
+`git-upload-pack '/v1/repos/NAME'` (unset for a plain `ssh HOST`). It refuses like CodeCommit
+(stderr + exit code) or execs git-upload-pack / git-receive-pack on STATE/repos/NAME.git.
+The region is the one the sshd serves (one region per server), passed as --region.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # stdout belongs to git and stderr to the client: the record goes to a file.
     append_log(args.state, ACCESS_LOG, f"{args.key_id} {args.user} {command!r} {outcome.summary}")
     if not outcome.allowed:
-        print(outcome.message, file=sys.stderr)
+        sys.stderr.write(outcome.text)
         return outcome.exit_code
     sys.stdout.flush()
     os.execvpe(outcome.argv[0], outcome.argv, outcome.env)

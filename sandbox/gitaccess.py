@@ -23,8 +23,16 @@ from sandbox.iam_policy import Decision, evaluate
 ACCESS_LOG = "access.log"
 KEYS_LOG = "authorized_keys.log"
 EXIT_BAD_REQUEST = 1
+EXIT_AUTH_ONLY = 255  # real CodeCommit closes without an exit status: ssh exits 255
 EXIT_REFUSED = 128  # what git's own "fatal:" exits with; CodeCommit's refusals look the same
 
+# `ssh git-codecommit.REGION.amazonaws.com` with no command (the user guide's connection test).
+# Real CodeCommit prints it with no newline; ssh then adds "Connection to HOST closed by remote
+# host." on the same line, which the doubles (exiting with a status) do not reproduce.
+AUTH_ONLY = (
+    "You have successfully authenticated over SSH. You can use Git to interact with AWS "
+    "CodeCommit. Interactive shells are not supported."
+)
 BAD_REQUEST = "Unsupported command: {command!r}. Only git-upload-pack and git-receive-pack"
 REPO_MISSING = "fatal: repository '{repo}' does not exist"
 EXPLICIT_DENY = (
@@ -90,6 +98,11 @@ class Outcome:
     @property
     def allowed(self) -> bool:
         return bool(self.argv)
+
+    @property
+    def text(self) -> str:
+        """The message as the client sees it on stderr."""
+        return self.message if self.message == AUTH_ONLY else self.message + "\n"
 
     @property
     def summary(self) -> str:
@@ -183,7 +196,12 @@ def decide(
     region: str,
     base_env: Mapping[str, str],
 ) -> Outcome:
-    """The whole CodeCommit decision for one SSH exec request by an authenticated key owner."""
+    """The whole CodeCommit decision for one SSH session of an authenticated key owner.
+
+    `original_command` is what the client asked to run; None or blank for a shell request.
+    """
+    if not (original_command or "").strip():
+        return Outcome(EXIT_AUTH_ONLY, AUTH_ONLY)
     request = parse_request(original_command)
     if request is None:
         return Outcome(EXIT_BAD_REQUEST, BAD_REQUEST.format(command=original_command or ""))

@@ -63,12 +63,17 @@ class _Session(paramiko.ServerInterface):  # type: ignore[misc]
         return paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
 
     def check_channel_exec_request(self, channel: paramiko.Channel, command: bytes) -> bool:
+        return self._serve(channel, command.decode("utf-8", "replace"))
+
+    def check_channel_shell_request(self, channel: paramiko.Channel) -> bool:
+        """A plain `ssh HOST`: served like sshd's forced command with no original command."""
+        return self._serve(channel, None)
+
+    def _serve(self, channel: paramiko.Channel, command: str | None) -> bool:
         if self.user_name is None:
             return False
         thread = threading.Thread(
-            target=self.host._serve_exec,
-            args=(channel, command.decode("utf-8", "replace"), self.user_name),
-            daemon=True,
+            target=self.host._serve_exec, args=(channel, command, self.user_name), daemon=True
         )
         thread.start()
         return True
@@ -126,6 +131,7 @@ class ParamikoCodeCommit(GitHost):
             transport = paramiko.Transport(conn)
             transport.add_server_key(self._host_key)
             with self._lock:
+                self._transports = [t for t in self._transports if t.is_active()]
                 self._transports.append(transport)
             try:
                 transport.start_server(server=_Session(self))
@@ -133,7 +139,8 @@ class ParamikoCodeCommit(GitHost):
                 log.info("ssh negotiation failed: %s", error)
                 transport.close()
 
-    def _serve_exec(self, channel: paramiko.Channel, command: str, user_name: str) -> None:
+    def _serve_exec(self, channel: paramiko.Channel, command: str | None, user_name: str) -> None:
+        code = 1
         try:
             outcome = decide(
                 command,
@@ -145,16 +152,18 @@ class ParamikoCodeCommit(GitHost):
             )
             append_log(self.workdir, ACCESS_LOG, f"{user_name} {command!r} {outcome.summary}")
             if not outcome.allowed:
-                channel.sendall_stderr((outcome.message + "\n").encode())
+                channel.sendall_stderr(outcome.text.encode())
                 code = outcome.exit_code
             else:
                 code = self._run(channel, outcome.argv, outcome.env)
-            channel.send_exit_status(code)
+        except Exception as error:  # the client sees it instead of a hang; the test shows it
+            log.exception("serving %r failed", command)
+            channel.sendall_stderr(f"sandbox server error: {error!r}\n".encode())
         finally:
-            try:
+            with contextlib.suppress(OSError, EOFError, paramiko.SSHException):
+                channel.send_exit_status(code)
                 channel.shutdown_write()
-            finally:
-                channel.close()
+            channel.close()
 
     @staticmethod
     def _run(channel: paramiko.Channel, argv: list[str], env: dict[str, str]) -> int:

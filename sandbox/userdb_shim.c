@@ -10,6 +10,9 @@
  *  (b) SANDBOX_KEYID_ACCOUNT=account: a lookup by a name starting with "APKA" (a CodeCommit SSH
  *      key id) returns that account's entry with pw_name = the requested name, so sshd accepts
  *      any key id as a login name; the AuthorizedKeysCommand decides which key ids are valid.
+ *      Such entries also get pw_passwd "*" (never "locked", which sshd refuses with UsePAM no)
+ *      and pw_shell /bin/sh (sshd runs the forced command with it; a service account's
+ *      nologin shell would refuse).
  *
  * Without either variable every call goes straight to libc.
  * The non-reentrant functions use per-thread static storage; the _r functions copy into the
@@ -81,11 +84,15 @@ static int real_lookup(const char *name, uid_t uid, struct passwd *out, char **s
     }
 }
 
-/* Copy src into dst/buf with pw_name and pw_dir replaced. */
-static int pack(const struct passwd *src, const char *name, const char *dir, struct passwd *dst,
-                char *buf, size_t buflen)
+struct fields {
+    const char *name, *passwd, *dir, *shell;
+};
+
+/* Copy src into dst/buf with the given fields replaced. */
+static int pack(const struct passwd *src, const struct fields *f, struct passwd *dst, char *buf,
+                size_t buflen)
 {
-    const char *values[5] = {name, src->pw_passwd, src->pw_gecos, dir, src->pw_shell};
+    const char *values[5] = {f->name, f->passwd, src->pw_gecos, f->dir, f->shell};
     char **slots[5] = {&dst->pw_name, &dst->pw_passwd, &dst->pw_gecos, &dst->pw_dir,
                        &dst->pw_shell};
     size_t used = 0;
@@ -116,8 +123,13 @@ static int lookup_r(const char *name, uid_t uid, struct passwd *pwd, char *buf, 
     if (rc != 0 || found == NULL)
         return rc;
     const char *dir = home_override(entry.pw_uid);
-    rc = pack(&entry, account ? name : entry.pw_name, dir ? dir : entry.pw_dir, pwd, buf,
-              buflen);
+    struct fields f = {entry.pw_name, entry.pw_passwd, dir ? dir : entry.pw_dir, entry.pw_shell};
+    if (account) {
+        f.name = name;
+        f.passwd = "*";
+        f.shell = "/bin/sh";
+    }
+    rc = pack(&entry, &f, pwd, buf, buflen);
     free(scratch);
     if (rc == 0)
         *result = pwd;

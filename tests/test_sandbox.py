@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sandbox.case import SandboxCase
 from sandbox.gitaccess import (
+    AUTH_ONLY,
+    EXIT_AUTH_ONLY,
     EXIT_REFUSED,
     KMS_DENY,
     REPO_MISSING,
@@ -134,6 +138,24 @@ def test_condition_operators(
     condition: dict[str, Any], context: dict[str, str], holds: bool
 ) -> None:
     assert allowed_when(condition, context) is holds
+
+
+ACTION_NAMES = st.from_regex(r"[a-z0-9-]{1,12}:[A-Za-z0-9]{1,20}", fullmatch=True)
+
+
+@given(action=ACTION_NAMES, allow_too=st.booleans())
+def test_deny_star_beats_anything(action: str, allow_too: bool) -> None:
+    deny = doc({"Effect": "Deny", "Action": "*", "Resource": "*"})
+    allow = doc({"Effect": "Allow", "Action": action, "Resource": "*"})
+    docs = [allow, deny] if allow_too else [deny]
+    assert evaluate(docs, action, "arn:aws:s3:::b") is Decision.EXPLICIT_DENY
+
+
+@given(action=ACTION_NAMES)
+def test_a_literal_action_matches_itself_in_any_case(action: str) -> None:
+    allow = doc({"Effect": "Allow", "Action": action.upper(), "Resource": "*"})
+    assert evaluate([allow], action, "r") is Decision.ALLOW
+    assert evaluate([allow], action + "x", "r") is Decision.IMPLICIT_DENY
 
 
 def test_unsupported_operator_is_an_error_not_a_silent_match() -> None:
@@ -316,9 +338,9 @@ def test_key_ids_map_to_the_account(userdb_shim: Path) -> None:
     env = {"LD_PRELOAD": str(userdb_shim), ENV_KEYID_ACCOUNT: me}
     code = (
         "import os, pwd; e = pwd.getpwnam('APKAEXAMPLE000000001'); "
-        "print(e.pw_name, e.pw_uid == os.getuid())"
+        "print(e.pw_name, e.pw_uid == os.getuid(), e.pw_passwd, e.pw_shell)"
     )
-    assert shimmed(env, code) == "APKAEXAMPLE000000001 True"
+    assert shimmed(env, code) == "APKAEXAMPLE000000001 True * /bin/sh"
     refused = "import pwd\ntry: pwd.getpwnam('nosuchuser-xyz')\nexcept KeyError: print('unknown')"
     assert shimmed(env, refused) == "unknown"
     assert (
@@ -345,6 +367,8 @@ def test_reentrant_lookup_reports_a_small_buffer(userdb_shim: Path, tmp_path: Pa
 
 
 # --- the CodeCommit doubles through the real ssh and git ---------------------------------------
+
+e2e = pytest.mark.e2e
 
 
 @pytest.fixture(params=["openssh", "paramiko"])
@@ -383,6 +407,7 @@ def clone(case: SandboxCase, repo: str) -> subprocess.CompletedProcess[str]:
     return case.git("clone", case.clone_url(repo), str(case.home / "work" / repo))
 
 
+@e2e
 def test_routing_block_only_routes(codecommit_server: Any) -> None:
     block = codecommit_server.routing_config("us-east-1")
     assert block.splitlines()[0] == "Host git-codecommit.us-east-1.amazonaws.com"
@@ -399,6 +424,7 @@ def test_routing_block_only_routes(codecommit_server: Any) -> None:
         codecommit_server.routing_config("eu-west-1")
 
 
+@e2e
 def test_active_key_clones_and_pushes(case: SandboxCase) -> None:
     ready_case(case)
     repo = case.create_repo()
@@ -422,6 +448,7 @@ def test_active_key_clones_and_pushes(case: SandboxCase) -> None:
     )
 
 
+@e2e
 def test_inactive_key_is_refused(case: SandboxCase) -> None:
     key_id = ready_case(case)
     case.iam.set_ssh_key_status(case.user_name, key_id, "Inactive")
@@ -430,6 +457,7 @@ def test_inactive_key_is_refused(case: SandboxCase) -> None:
     assert PERMISSION_DENIED in done.stderr
 
 
+@e2e
 def test_unknown_key_id_is_refused(case: SandboxCase) -> None:
     key = case.make_key()
     case.upload_key(key)
@@ -439,6 +467,7 @@ def test_unknown_key_id_is_refused(case: SandboxCase) -> None:
     assert PERMISSION_DENIED in done.stderr
 
 
+@e2e
 def test_someone_elses_key_id_is_refused(case: SandboxCase) -> None:
     other = case.make_key("other_rsa")
     other_id = case.upload_key(other)
@@ -449,6 +478,7 @@ def test_someone_elses_key_id_is_refused(case: SandboxCase) -> None:
     assert PERMISSION_DENIED in done.stderr
 
 
+@e2e
 def test_missing_repo_says_so(case: SandboxCase) -> None:
     ready_case(case)
     done = clone(case, "no-such-repo")
@@ -457,6 +487,7 @@ def test_missing_repo_says_so(case: SandboxCase) -> None:
     assert "Could not read from remote repository" in done.stderr
 
 
+@e2e
 def test_user_without_git_permission_gets_an_implicit_deny(case: SandboxCase) -> None:
     ready_case(case)
     case.iam.client("iam").delete_user_policy(
@@ -467,6 +498,7 @@ def test_user_without_git_permission_gets_an_implicit_deny(case: SandboxCase) ->
     assert "because no identity-based policy allows the codecommit:GitPull action" in done.stderr
 
 
+@e2e
 def test_field_report_mfa_policy_denies_git_over_ssh(case: SandboxCase) -> None:
     ready_case(case, MFA_POLICY)
     repo = case.create_repo()
@@ -481,6 +513,7 @@ def test_field_report_mfa_policy_denies_git_over_ssh(case: SandboxCase) -> None:
     assert "fatal: Could not read from remote repository." in done.stderr
 
 
+@e2e
 def test_field_report_half_fix_fails_at_kms(case: SandboxCase) -> None:
     ready_case(case, HALF_FIX)
     done = clone(case, case.create_repo())
@@ -488,6 +521,7 @@ def test_field_report_half_fix_fails_at_kms(case: SandboxCase) -> None:
     assert KMS_DENY in done.stderr.splitlines()
 
 
+@e2e
 @pytest.mark.parametrize("policy", [FULL_FIX, NARROW_FIX], ids=["full-fix", "narrow-fix"])
 def test_field_report_fixes_clone(case: SandboxCase, policy: dict[str, Any]) -> None:
     ready_case(case, policy)
@@ -495,6 +529,7 @@ def test_field_report_fixes_clone(case: SandboxCase, policy: dict[str, Any]) -> 
     assert done.returncode == 0, done.stderr + case.server_log()
 
 
+@e2e
 def test_policies_via_groups_and_managed_policies_count(sandbox: SandboxCase) -> None:
     ready_case(sandbox)
     iam = sandbox.iam.client("iam")
@@ -514,6 +549,7 @@ def test_policies_via_groups_and_managed_policies_count(sandbox: SandboxCase) ->
     assert "with an explicit deny" in clone(sandbox, sandbox.create_repo()).stderr
 
 
+@e2e
 def test_shell_commands_are_refused(sandbox: SandboxCase) -> None:
     ready_case(sandbox)
     host = "git-codecommit.us-east-1.amazonaws.com"
@@ -530,6 +566,22 @@ def test_shell_commands_are_refused(sandbox: SandboxCase) -> None:
     assert "Unsupported command" in done.stderr
 
 
+@e2e
+def test_plain_ssh_says_authenticated_like_codecommit(case: SandboxCase) -> None:
+    ready_case(case)
+    done = subprocess.run(
+        ["ssh", "git-codecommit.us-east-1.amazonaws.com"],
+        env=case.env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == EXIT_AUTH_ONLY
+    assert AUTH_ONLY in done.stderr
+
+
+@e2e
 def test_unknown_host_key_is_not_trusted(sandbox: SandboxCase) -> None:
     key = sandbox.make_key()
     key_id = sandbox.upload_key(key)

@@ -1,0 +1,102 @@
+"""`make demo`: watch `bootstrap init` work end to end with no AWS account, root or sshd.
+
+It starts a moto IAM server and the in-process CodeCommit double (paramiko), creates the IAM
+user `demo-developer` with access keys in ./demo-home/.aws, routes the CodeCommit host name to
+the double in ./demo-home/.ssh/config (the sandbox's DNS), creates the repository `demo`, and
+runs `bootstrap init` as that developer, with ssh and git seeing ./demo-home as the home
+directory (LD_PRELOAD shim; needs gcc). Nothing touches your real ~/.ssh or ~/.aws.
+
+The region is eu-south-1, one AWS has published no host-key fingerprint for, so the tool is
+told the double's fingerprint with --accept-host-key (for us-east-1 it would rightly refuse
+the double's key, which is not CodeCommit's).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from sandbox.case import append_private
+from sandbox.iam import MotoIam
+from sandbox.paramiko_server import ParamikoCodeCommit
+from sandbox.userdb import REPO_ROOT, ShimBuildError, home_env
+
+REGION = "eu-south-1"
+USER = "demo-developer"
+REPO = "demo"
+HOME = REPO_ROOT / "demo-home"
+MARKER = ".sandbox-demo-home"
+
+
+def fresh_home() -> Path:
+    """./demo-home, emptied if an earlier demo made it; refuse to delete anything else."""
+    if HOME.exists():
+        if not (HOME / MARKER).exists():
+            raise SystemExit(f"{HOME} exists and was not made by the demo; move it away first")
+        shutil.rmtree(HOME)
+    (HOME / ".ssh").mkdir(mode=0o700, parents=True)
+    (HOME / MARKER).write_text("made by `make demo`; deleted by the next run\n")
+    return HOME
+
+
+def step(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
+def main() -> int:
+    try:
+        shim = home_env(HOME)
+    except ShimBuildError as error:
+        print(f"demo needs gcc to let ssh use ./demo-home as home: {error}", file=sys.stderr)
+        return 1
+    home = fresh_home()
+    with (
+        tempfile.TemporaryDirectory(prefix="codecommit-demo-") as workdir,
+        MotoIam() as iam,
+        ParamikoCodeCommit(Path(workdir), iam, REGION) as server,
+    ):
+        step(f"IAM user {USER} with access keys in {home}/.aws (moto at {iam.endpoint})")
+        iam.write_aws_files(home, iam.create_developer(USER), REGION)
+        server.create_repo(REPO)
+        append_private(home / ".ssh" / "config", server.routing_config(REGION))
+        step(f"CodeCommit double on 127.0.0.1:{server.port}, repository '{REPO}'")
+        print(f"host key {server.host_key_fingerprint}")
+        command = [
+            sys.executable,
+            "-m",
+            "bootstrap",
+            "init",
+            "--yes",
+            "--region",
+            REGION,
+            "--repo",
+            REPO,
+            "--key-bits",
+            "2048",
+            "--accept-host-key",
+            server.host_key_fingerprint,
+        ]
+        step("bootstrap " + " ".join(command[3:]))
+        env = iam.tool_env(home) | shim
+        code = subprocess.run(command, env=env, cwd=home, stdin=subprocess.DEVNULL).returncode
+        step(f"bootstrap exited {code}; {home}/.ssh/config is now:")
+        print((home / ".ssh" / "config").read_text())
+        keys = iam.client("iam").list_ssh_public_keys(UserName=USER)["SSHPublicKeys"]
+        print("SSH keys in IAM:", [(k["SSHPublicKeyId"], k["Status"]) for k in keys])
+        if code == 0:
+            step(f"plain `git clone {server.clone_url(REPO)}` as the developer")
+            clone = subprocess.run(
+                ["git", "clone", server.clone_url(REPO), str(home / "src" / REPO)],
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
+            code = clone.returncode
+        print(f"\nserver log:\n{server.log_text()}")
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
