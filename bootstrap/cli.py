@@ -16,7 +16,7 @@ from bootstrap import __version__
 from bootstrap.errors import EXIT_INTERRUPTED, EXIT_OK, BootstrapError, StoppedByUser
 
 # The command modules, in the order `--help` lists them.
-COMMANDS = ("cmd_init",)
+COMMANDS = ("cmd_init", "cmd_policy")
 
 EXIT_CODES_HELP = """\
 exit codes:

@@ -235,6 +235,73 @@ class Aws:
         with self._errors("UpdateSSHPublicKey", user):
             self.iam.update_ssh_public_key(UserName=user, SSHPublicKeyId=key_id, Status=status)
 
+    # Managed policies (`bootstrap policy --apply`). Their errors name the policy, not a user.
+
+    @contextlib.contextmanager
+    def _policy_errors(self, action: str, arn: str) -> Iterator[None]:
+        import botocore.exceptions as bx
+
+        with self._errors(action):
+            try:
+                yield
+            except bx.ClientError as exc:
+                code, message = error_code(exc), exc.response.get("Error", {}).get("Message", "")
+                if code == "NoSuchEntity":
+                    raise IamError(
+                        f"IAM has no policy {arn} ({message})",
+                        "check --policy-arn: aws iam list-policies --scope Local",
+                    ) from None
+                if code == "AccessDenied":
+                    raise IamError(
+                        f"IAM denied iam:{action} on {arn} ({message})",
+                        "this needs iam:GetPolicy, GetPolicyVersion, ListPolicyVersions, "
+                        "CreatePolicyVersion and DeletePolicyVersion on the policy; or save "
+                        "`bootstrap policy --from FILE` output and ask an administrator",
+                    ) from None
+                if code in ("LimitExceeded", "MalformedPolicyDocument", "DeleteConflict"):
+                    raise IamError(
+                        f"IAM refused iam:{action} on {arn} ({code}: {message})",
+                        "run again; with --debug if it keeps failing",
+                    ) from None
+                raise
+
+    def get_policy(self, arn: str) -> dict[str, Any]:
+        """The managed policy's metadata (DefaultVersionId among it)."""
+        with self._policy_errors("GetPolicy", arn):
+            return dict(self.iam.get_policy(PolicyArn=arn)["Policy"])
+
+    def get_policy_document(self, arn: str, version_id: str) -> dict[str, Any]:
+        import json
+        import urllib.parse
+
+        with self._policy_errors("GetPolicyVersion", arn):
+            version = self.iam.get_policy_version(PolicyArn=arn, VersionId=version_id)
+        document = version["PolicyVersion"]["Document"]
+        # boto3 decodes the URL-encoded JSON IAM returns; a raw client would hand us text.
+        if isinstance(document, str):
+            document = json.loads(urllib.parse.unquote(document))
+        return dict(document)
+
+    def list_policy_versions(self, arn: str) -> list[dict[str, Any]]:
+        """VersionId, IsDefaultVersion and CreateDate of every stored version."""
+        versions: list[dict[str, Any]] = []
+        with self._policy_errors("ListPolicyVersions", arn):
+            for page in self.iam.get_paginator("list_policy_versions").paginate(PolicyArn=arn):
+                versions.extend(page.get("Versions", []))
+        return versions
+
+    def create_default_policy_version(self, arn: str, document: str) -> str:
+        """Store `document` as the new default version; returns its VersionId."""
+        with self._policy_errors("CreatePolicyVersion", arn):
+            reply = self.iam.create_policy_version(
+                PolicyArn=arn, PolicyDocument=document, SetAsDefault=True
+            )
+        return str(reply["PolicyVersion"]["VersionId"])
+
+    def delete_policy_version(self, arn: str, version_id: str) -> None:
+        with self._policy_errors("DeletePolicyVersion", arn):
+            self.iam.delete_policy_version(PolicyArn=arn, VersionId=version_id)
+
 
 def error_code(exc: BaseException) -> str | None:
     """The AWS error code of a botocore ClientError, without any 'Exception' suffix."""
