@@ -10,7 +10,10 @@ Not shipped with the tool (pyproject packages only `bootstrap`); used by `tests/
 - `gitaccess` + `iam_policy`: CodeCommit's access check (IAM policies, KMS) and its messages,
   shared by both servers; `codecommit` is the sshd forced command, `authorized_keys` its
   AuthorizedKeysCommand.
-- `case.SandboxCase`: one test's world (temp home, IAM user, env, helpers).
+- `case.SandboxCase`: one test's world (temp home, IAM user, env, helpers);
+  `pool.ServerPool` starts doubles per (kind, region) on demand.
+- `policies`: the field report's MFA policy, its half fix, its fix, and a narrower fix.
+- `demo`: `make demo`, the tool end to end against moto + the paramiko double.
 
 Nothing here contacts real AWS or touches the real ~/.ssh or ~/.aws.
 """

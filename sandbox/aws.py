@@ -29,4 +29,5 @@ def admin_client(service: str, endpoint: str, region: str = REGION) -> Any:
         aws_secret_access_key=ADMIN_SECRET_KEY,
         region_name=region,
     )
-    return session.client(service, endpoint_url=endpoint)
+    make_client: Any = session.client  # any service name, so not the stubs' Literal overloads
+    return make_client(service, endpoint_url=endpoint)

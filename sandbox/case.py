@@ -50,11 +50,15 @@ class SandboxCase:
         iam: MotoIam,
         server: GitHost,
         *,
-        region: str = "us-east-1",
         grant_git: bool = True,
         write_aws_files: bool = True,
     ) -> SandboxCase:
-        """A fresh home (with .ssh 0700), a fresh IAM user, and the AWS files for it."""
+        """A fresh home (with .ssh 0700), a fresh IAM user, and its AWS files.
+
+        The case's region is the server's. `grant_git` gives the user GitPull/GitPush on *;
+        `write_aws_files` writes home/.aws/credentials and config (profile "default").
+        """
+        region = server.region
         home.mkdir(parents=True, exist_ok=True)
         (home / ".ssh").mkdir(mode=0o700, exist_ok=True)
         user_name = unique("dev")

@@ -55,12 +55,12 @@ class _Session(paramiko.ServerInterface):  # type: ignore[misc]
             verdict = f"Active key of {found[0]}"
             self.user_name = found[0]
         append_log(self.host.workdir, KEYS_LOG, f"{username}: {verdict}")
-        return paramiko.AUTH_SUCCESSFUL if self.user_name else paramiko.AUTH_FAILED
+        return int(paramiko.AUTH_SUCCESSFUL if self.user_name else paramiko.AUTH_FAILED)
 
     def check_channel_request(self, kind: str, chanid: int) -> int:
         if kind == "session":
-            return paramiko.OPEN_SUCCEEDED
-        return paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+            return int(paramiko.OPEN_SUCCEEDED)
+        return int(paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED)
 
     def check_channel_exec_request(self, channel: paramiko.Channel, command: bytes) -> bool:
         return self._serve(channel, command.decode("utf-8", "replace"))

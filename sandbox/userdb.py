@@ -79,6 +79,8 @@ def build_shim() -> Path:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+    # Older builds are kept: another run may still point LD_PRELOAD at one, and a missing
+    # preload library is silently ignored by ld.so (ssh would then read the real ~/.ssh).
     return target
 
 

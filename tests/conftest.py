@@ -3,9 +3,12 @@
 Session scope (started once, stopped at the end; this machine has 2 cores):
 - `moto_iam`: a started sandbox.iam.MotoIam (IAM + STS on 127.0.0.1).
 - `userdb_shim`: Path of the built LD_PRELOAD shim (skips if gcc is missing).
-- `codecommit_server`: a sandbox.sshd.OpenSshCodeCommit (real OpenSSH sshd) serving us-east-1
-  (skips if sshd is missing).
-- `paramiko_codecommit`: a sandbox.paramiko_server.ParamikoCodeCommit, same interface.
+- `codecommit_pool`: a sandbox.pool.ServerPool: `.get(kind, region)` starts a double of
+  kind "openssh" or "paramiko" for a region on first use (one server serves one region).
+- `codecommit_server`: the pool's sandbox.sshd.OpenSshCodeCommit (real OpenSSH sshd) for
+  us-east-1 (skips if sshd is missing).
+- `paramiko_codecommit`: the pool's sandbox.paramiko_server.ParamikoCodeCommit for us-east-1,
+  same interface.
 
 Function scope (fresh per test; isolation by unique names on the shared servers):
 - `sandbox`: a sandbox.case.SandboxCase on the OpenSSH server: `home` (tmp, with .ssh 0700
@@ -16,6 +19,9 @@ Function scope (fresh per test; isolation by unique names on the shared servers)
   clone_url(name), server_log(), run(*args, input=None, check=False) for
   `python -m bootstrap`, git(*args, cwd=None, check=False).
 - `paramiko_sandbox`: the same on the paramiko server.
+- `sandbox_factory`: make(kind="openssh", region="us-east-1", grant_git=True,
+  write_aws_files=True) -> a new SandboxCase (own home, own IAM user) on the pool's server for
+  that kind and region; for tests that need two developers, another region, or no AWS files.
 
 Also, for every session: the real account's ~/.ssh and ~/.aws must be untouched at the end.
 """
@@ -26,8 +32,9 @@ import os
 import pwd
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +45,7 @@ if str(REPO_ROOT) not in sys.path:  # `sandbox` is a top-level package, not inst
 from sandbox.case import SandboxCase  # noqa: E402
 from sandbox.iam import MotoIam  # noqa: E402
 from sandbox.paramiko_server import ParamikoCodeCommit  # noqa: E402
+from sandbox.pool import ServerPool  # noqa: E402
 from sandbox.sshd import OpenSshCodeCommit, find_sshd  # noqa: E402
 from sandbox.userdb import build_shim  # noqa: E402
 
@@ -83,37 +91,66 @@ def userdb_shim() -> Path:
 
 
 @pytest.fixture(scope="session")
-def codecommit_server(
+def codecommit_pool(
     moto_iam: MotoIam, userdb_shim: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[OpenSshCodeCommit]:
-    if find_sshd() is None:
+) -> Iterator[ServerPool]:
+    with ServerPool(moto_iam, tmp_path_factory.mktemp("codecommit")) as pool:
+        yield pool
+
+
+def _server(pool: ServerPool, kind: str, region: str) -> Any:
+    if kind == "openssh" and find_sshd() is None:
         pytest.skip("needs OpenSSH's sshd (apt-get install openssh-server)")
-    with OpenSshCodeCommit(tmp_path_factory.mktemp("codecommit-sshd"), moto_iam, REGION) as srv:
-        yield srv
+    return pool.get(kind, region)
 
 
 @pytest.fixture(scope="session")
-def paramiko_codecommit(
-    moto_iam: MotoIam, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ParamikoCodeCommit]:
-    _require("ssh-keygen", "git")
-    workdir = tmp_path_factory.mktemp("codecommit-paramiko")
-    with ParamikoCodeCommit(workdir, moto_iam, REGION) as srv:
-        yield srv
+def codecommit_server(codecommit_pool: ServerPool) -> OpenSshCodeCommit:
+    server: OpenSshCodeCommit = _server(codecommit_pool, "openssh", REGION)
+    return server
+
+
+@pytest.fixture(scope="session")
+def paramiko_codecommit(codecommit_pool: ServerPool) -> ParamikoCodeCommit:
+    server: ParamikoCodeCommit = _server(codecommit_pool, "paramiko", REGION)
+    return server
 
 
 @pytest.fixture(name="sandbox")
 def sandbox_case(
     moto_iam: MotoIam, codecommit_server: OpenSshCodeCommit, tmp_path: Path
 ) -> SandboxCase:
-    return SandboxCase.create(tmp_path / "home", moto_iam, codecommit_server, region=REGION)
+    return SandboxCase.create(tmp_path / "home", moto_iam, codecommit_server)
 
 
 @pytest.fixture
 def paramiko_sandbox(
-    moto_iam: MotoIam,
-    paramiko_codecommit: ParamikoCodeCommit,
-    userdb_shim: Path,
-    tmp_path: Path,
+    moto_iam: MotoIam, paramiko_codecommit: ParamikoCodeCommit, tmp_path: Path
 ) -> SandboxCase:
-    return SandboxCase.create(tmp_path / "home", moto_iam, paramiko_codecommit, region=REGION)
+    return SandboxCase.create(tmp_path / "home", moto_iam, paramiko_codecommit)
+
+
+@pytest.fixture
+def sandbox_factory(
+    moto_iam: MotoIam, codecommit_pool: ServerPool, tmp_path: Path
+) -> Callable[..., SandboxCase]:
+    made: list[SandboxCase] = []
+
+    def make(
+        kind: str = "openssh",
+        region: str = REGION,
+        *,
+        grant_git: bool = True,
+        write_aws_files: bool = True,
+    ) -> SandboxCase:
+        case = SandboxCase.create(
+            tmp_path / f"home-{len(made)}",
+            moto_iam,
+            _server(codecommit_pool, kind, region),
+            grant_git=grant_git,
+            write_aws_files=write_aws_files,
+        )
+        made.append(case)
+        return case
+
+    return make

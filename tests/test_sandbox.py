@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -527,6 +528,23 @@ def test_field_report_fixes_clone(case: SandboxCase, policy: dict[str, Any]) -> 
     ready_case(case, policy)
     done = clone(case, case.create_repo())
     assert done.returncode == 0, done.stderr + case.server_log()
+
+
+@e2e
+def test_the_reports_region_on_its_own_server(
+    sandbox_factory: Callable[..., SandboxCase],
+) -> None:
+    case = sandbox_factory("openssh", "ap-northeast-1", write_aws_files=False)
+    assert not (case.home / ".aws").exists()
+    ready_case(case, MFA_POLICY)
+    repo = case.create_repo("repo_mfa")
+    assert case.server.routing_config("ap-northeast-1").startswith(
+        "Host git-codecommit.ap-northeast-1.amazonaws.com\n"
+    )
+    done = clone(case, repo)
+    assert f"arn:aws:codecommit:ap-northeast-1:{ACCOUNT}:{repo} with an explicit deny" in (
+        done.stderr
+    )
 
 
 @e2e
