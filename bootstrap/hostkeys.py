@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import socket
 import subprocess
@@ -76,6 +77,8 @@ def fetch(target: Target, timeout: float = 10.0) -> PublicKey:
     """The server's RSA host key, read with paramiko (no authentication is attempted)."""
     import paramiko
 
+    # paramiko reports socket trouble through logging; our errors say it once, properly.
+    logging.getLogger("paramiko").addHandler(logging.NullHandler())
     try:
         sock = socket.create_connection((target.hostname, target.port), timeout=timeout)
     except OSError as exc:

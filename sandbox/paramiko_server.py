@@ -26,6 +26,8 @@ from sandbox.net import LOCALHOST
 
 CHUNK = 32768
 log = logging.getLogger(__name__)
+# A client that only reads the host key and hangs up is normal here, not worth a stderr line.
+logging.getLogger("paramiko.transport").setLevel(logging.CRITICAL)
 
 
 def _key_blob(body: str) -> str:

@@ -35,7 +35,7 @@ def attempts(*results: GitRun) -> tuple[list[int], object]:
 
 def test_publickey_denied_after_fresh_upload_is_retried_until_it_works() -> None:
     time = FakeTime()
-    calls, attempt = attempts(DENIED, DENIED, OK)
+    _, attempt = attempts(DENIED, DENIED, OK)
     result = gitcheck.with_propagation_retry(attempt, True, time.sleep, time.clock)  # type: ignore[arg-type]
     assert result.returncode == 0 and result.attempts == 3
     assert time.slept == [2.0, 4.0]
