@@ -97,9 +97,12 @@ def read_text_exact(path: Path) -> str | None:
 
 
 @contextlib.contextmanager
-def locked(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive lock so two runs never interleave their reads and writes."""
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+def locked(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `directory` (or its nearest existing parent) so two runs never
+    interleave their reads and writes. Locking the directory itself leaves no lock file behind."""
+    while not directory.exists():
+        directory = directory.parent
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

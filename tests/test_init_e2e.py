@@ -28,11 +28,13 @@ def init(case: SandboxCase, *extra: str, pin: bool = True) -> subprocess.Complet
 
 
 def snapshot(home: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file under home with its bytes and mode (lock files aside)."""
+    """Every file and folder under home with its bytes and mode."""
     return {
-        str(path.relative_to(home)): (path.read_bytes(), stat.S_IMODE(path.stat().st_mode))
+        str(path.relative_to(home)): (
+            path.read_bytes() if path.is_file() else b"",
+            stat.S_IMODE(path.lstat().st_mode),
+        )
         for path in sorted(home.rglob("*"))
-        if path.is_file() and path.name != ".bootstrap.lock"
     }
 
 

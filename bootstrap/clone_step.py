@@ -1,0 +1,93 @@
+"""The test clone: into a temporary directory (removed) or a kept --clone-dir."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bootstrap import askpass, diagnose, endpoints, gitcheck
+from bootstrap.errors import UsageError
+from bootstrap.options import CREATED, SKIPPED, UNCHANGED, InitAnswers, StepResult
+from bootstrap.output import Reporter
+
+
+@dataclass(frozen=True)
+class ClonePlan:
+    url: str
+    keep_in: Path | None
+    existing_clone: bool  # keep_in already holds a clone of url: verify with ls-remote
+
+    def preview(self) -> StepResult:
+        where = f" into {self.keep_in}" if self.keep_in else ""
+        return StepResult("test clone", SKIPPED, f"would test-clone {self.url}{where}")
+
+
+def plan(answers: InitAnswers, endpoint: endpoints.Endpoint) -> ClonePlan | None:
+    if not answers.clone or not answers.repo:
+        return None
+    url = endpoint.ssh_url(answers.repo)
+    target = answers.clone_dir
+    if target is None or not target.exists():
+        return ClonePlan(url, target, False)
+    if gitcheck.origin_url(target) == url:
+        return ClonePlan(url, target, True)
+    if target.is_dir() and not any(target.iterdir()):
+        return ClonePlan(url, target, False)
+    raise UsageError(
+        f"--clone-dir {target} already exists and is not a clone of {url}",
+        "choose an empty or new directory for --clone-dir",
+    )
+
+
+def act(
+    clone: ClonePlan | None,
+    answers: InitAnswers,
+    ssh_config: Path | None,
+    context: diagnose.Context,
+    report: Reporter,
+) -> None:
+    """Clone (or, for an existing clone, ls-remote), retrying while a new key propagates."""
+    if clone is None:
+        report.step(StepResult("test clone", SKIPPED, "--no-clone"))
+        return
+
+    def waiting(delay: float) -> None:
+        report.info(f"CodeCommit does not accept the new key yet; retrying in {delay:.0f} s")
+
+    with askpass.environment(answers.passphrase) as extra:
+        env = gitcheck.git_env(ssh_config, extra)
+        if clone.existing_clone:
+            gitcheck.ls_remote(
+                clone.url,
+                env,
+                fresh_upload=context.fresh_upload,
+                context=context,
+                on_retry=waiting,
+            )
+            summary = f"{clone.keep_in} is already a clone; git ls-remote works"
+            action = UNCHANGED
+        else:
+            gitcheck.test_clone(
+                clone.url,
+                env,
+                keep_in=clone.keep_in,
+                fresh_upload=context.fresh_upload,
+                context=context,
+                on_retry=waiting,
+            )
+            where = str(clone.keep_in) if clone.keep_in else "a temporary directory (removed)"
+            summary = f"cloned {clone.url} into {where}"
+            action = CREATED if clone.keep_in else UNCHANGED
+    report.step(
+        StepResult(
+            "test clone", action, summary, {"url": clone.url, "dir": str(clone.keep_in or "")}
+        )
+    )
+    report.next_steps.append(next_step(clone, ssh_config))
+
+
+def next_step(clone: ClonePlan, ssh_config: Path | None) -> str:
+    prefix = f"GIT_SSH_COMMAND='ssh -F {ssh_config}' " if ssh_config is not None else ""
+    if clone.keep_in is not None:
+        return f"Next: cd {clone.keep_in} && {prefix}git pull"
+    return f"Next: {prefix}git clone {clone.url}"
