@@ -6,7 +6,7 @@ import argparse
 import traceback
 
 from bootstrap import cli
-from bootstrap.errors import EXIT_OK, BootstrapError
+from bootstrap.errors import EXIT_OK, EXIT_WOULD_CHANGE, BootstrapError
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,6 +40,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     init.add_argument("--clone-dir", metavar="DIR", help="keep the test clone in DIR")
     init.add_argument("--no-clone", action="store_true", help="skip the test clone")
     init.add_argument(
+        "--check",
+        action="store_true",
+        help=f"change nothing; exit 0 if nothing would change, {EXIT_WOULD_CHANGE} if something "
+        "would (for Ansible's changed_when, cloud-init)",
+    )
+    init.add_argument(
         "--accept-host-key",
         metavar="SHA256:…",
         help="trust the CodeCommit host key with this fingerprint (for regions AWS has not "
@@ -52,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     from bootstrap import init, prompts, wizard
     from bootstrap.output import Reporter
 
+    if args.check:
+        args.dry_run = True  # --check is a dry run that answers with its exit code
     report = Reporter("init", args.json, args.dry_run)
     try:
         prompter = prompts.for_run(args.yes)
@@ -64,4 +72,4 @@ def run(args: argparse.Namespace) -> int:
             traceback.print_exc()
         return error.exit_code
     report.finish()
-    return EXIT_OK
+    return EXIT_WOULD_CHANGE if args.check and report.changed else EXIT_OK

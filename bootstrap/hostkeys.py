@@ -149,9 +149,13 @@ def hashed_name(name: str, salt: bytes | None = None) -> str:
     return f"|1|{base64.b64encode(salt).decode()}|{base64.b64encode(digest).decode()}"
 
 
+# known_hosts allows a comment after the key: it marks the entries `bootstrap remove` may delete.
+ENTRY_MARKER = "added-by-bootstrap"
+
+
 def entry_line(target: Target, key: PublicKey) -> str:
     name = hashed_name(target.known_hosts_name) if target.hash_names else target.known_hosts_name
-    return f"{name} {key.material}"
+    return f"{name} {key.material} {ENTRY_MARKER}"
 
 
 def add_entry(target: Target, key: PublicKey) -> Path:

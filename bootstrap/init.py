@@ -113,7 +113,7 @@ def identify(aws: Aws, answers: InitAnswers) -> Identity:
     return identity
 
 
-def look(answers: InitAnswers, aws: Aws, report: Reporter) -> InitPlan:
+def look(answers: InitAnswers, aws: Aws, report: Reporter, prompter: Prompter) -> InitPlan:
     """Every read, no write: identity, key, IAM, the planned config, the host key, the clone."""
     endpoint = endpoints.resolve(answers.region)
     host = endpoint.git_host
@@ -203,7 +203,7 @@ def run(answers: InitAnswers, prompter: Prompter, report: Reporter) -> None:
     warn_about_locations(answers, endpoints.resolve(answers.region), report)
     aws = Aws(answers.profile, answers.region)
     with _lock_if_writing(answers):
-        plan = look(answers, aws, report)
+        plan = look(answers, aws, report, prompter)
         if answers.dry_run:
             for result in plan.preview():
                 report.step(result)

@@ -306,3 +306,20 @@ def test_config_symlink_target_is_written_and_link_kept(sandbox: SandboxCase) ->
     assert init(sandbox, "--repo", repo).returncode == 0
     assert config.is_symlink()
     assert "# >>> bootstrap" in target.read_text()
+
+
+def test_check_answers_with_its_exit_code_and_changes_nothing(sandbox: SandboxCase) -> None:
+    repo = ready(sandbox)
+    before = snapshot(sandbox.home)
+    assert init(sandbox, "--repo", repo, "--check").returncode == 10
+    assert snapshot(sandbox.home) == before
+    assert init(sandbox, "--repo", repo).returncode == 0
+    assert init(sandbox, "--repo", repo, "--check").returncode == 0
+
+
+def test_added_host_key_is_marked_for_remove(sandbox: SandboxCase) -> None:
+    repo = ready(sandbox)
+    assert init(sandbox, "--repo", repo).returncode == 0
+    [line] = (sandbox.home / ".ssh" / "known_hosts").read_text().splitlines()
+    assert line.endswith(" added-by-bootstrap")
+    assert sandbox.git("ls-remote", sandbox.clone_url(repo)).returncode == 0
