@@ -33,13 +33,16 @@ exit codes:
 """
 
 
-def add_common_flags(parser: argparse.ArgumentParser, *, mutates: bool = True) -> None:
-    """The flags every command shares; `mutates` adds --yes and --dry-run."""
+def add_common_flags(
+    parser: argparse.ArgumentParser, *, mutates: bool = True, per_user: bool = True
+) -> None:
+    """The flags every command shares; `mutates` adds --yes and --dry-run, `per_user` --user."""
     parser.add_argument("--profile", help="AWS profile (default: $AWS_PROFILE, or 'default')")
     parser.add_argument(
         "--region", help="AWS region of the repository (default: $AWS_REGION or the profile's)"
     )
-    parser.add_argument("--user", help="IAM user name (skips sts:GetCallerIdentity)")
+    if per_user:
+        parser.add_argument("--user", help="IAM user name (skips sts:GetCallerIdentity)")
     if mutates:
         parser.add_argument("--yes", "-y", action="store_true", help="take defaults, never prompt")
         parser.add_argument(

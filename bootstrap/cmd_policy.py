@@ -70,7 +70,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         action="store_true",
         help="with --policy-arn: store the patched document as the new default version",
     )
-    cli.add_common_flags(parser, mutates=True)
+    cli.add_common_flags(parser, mutates=True, per_user=False)
     parser.set_defaults(handler=run)
 
 
@@ -94,11 +94,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_flags(args: argparse.Namespace) -> None:
-    if args.user:
-        raise UsageError(
-            "--user has no meaning for `bootstrap policy`",
-            "leave it out; policies are named by ARN",
-        )
     if args.apply and not args.policy_arn:
         raise UsageError(
             "--apply needs --policy-arn (the customer managed policy to change)",

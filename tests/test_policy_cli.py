@@ -125,7 +125,6 @@ def test_json_errors_are_one_object_too(tmp_path: Path, capsys: pytest.CaptureFi
     [
         (["--apply"], "--apply needs --policy-arn"),
         (["--diff"], "--diff compares"),
-        (["--user", "alice"], "--user has no meaning"),
         (["--policy-arn", "arn:aws:s3:::bucket"], "is not an IAM policy ARN"),
         (
             ["--apply", "--policy-arn", "arn:aws:iam::aws:policy/AWSCodeCommitPowerUser"],
@@ -138,6 +137,12 @@ def test_flag_mistakes_are_usage_errors(
 ) -> None:
     code, out, err = run(capsys, *argv)
     assert code == EXIT_USAGE and out == "" and message in err
+
+
+def test_policy_takes_no_user_flag() -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["policy", "--user", "alice"])
+    assert caught.value.code == EXIT_USAGE
 
 
 def test_broad_and_from_do_not_go_together(capsys: pytest.CaptureFixture[str]) -> None:
