@@ -14,6 +14,7 @@ EXIT_IAM = 4
 EXIT_LOCAL = 5
 EXIT_HOST_KEY = 6
 EXIT_GIT = 7
+EXIT_INCOMPLETE = 8  # status: a piece of the setup is missing, or the pieces disagree
 EXIT_WOULD_CHANGE = 10
 EXIT_INTERRUPTED = 130
 
