@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +74,7 @@ def act(
                 keep_in=clone.keep_in,
                 fresh_upload=context.fresh_upload,
                 context=context,
+                show_progress=report.progress,
                 on_retry=waiting,
             )
             where = str(clone.keep_in) if clone.keep_in else "a temporary directory (removed)"
@@ -89,5 +91,13 @@ def act(
 def next_step(clone: ClonePlan, ssh_config: Path | None) -> str:
     prefix = f"GIT_SSH_COMMAND='ssh -F {ssh_config}' " if ssh_config is not None else ""
     if clone.keep_in is not None:
-        return f"Next: cd {clone.keep_in} && {prefix}git pull"
+        return f"Next: cd {_short(clone.keep_in)} && {prefix}git pull"
     return f"Next: {prefix}git clone {clone.url}"
+
+
+def _short(path: Path) -> str:
+    """`NAME` for a clone under the current directory (what the user would type)."""
+    try:
+        return shlex.quote(str(path.relative_to(Path.cwd())))
+    except ValueError:
+        return shlex.quote(str(path))

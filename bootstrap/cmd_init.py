@@ -25,9 +25,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     init.add_argument(
         "--key-bits",
         type=int,
-        default=4096,
         metavar="BITS",
-        help="size of a new key: 2048, 3072 or 4096 (default 4096)",
+        help="size of a new key: 2048, 3072 or 4096 (default 4096; asked with a terminal)",
     )
     init.add_argument(
         "--passphrase-env",
@@ -56,16 +55,21 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def run(args: argparse.Namespace) -> int:
     from bootstrap import init, prompts, wizard
+    from bootstrap.errors import StoppedByUser
     from bootstrap.output import Reporter
 
     if args.check:
         args.dry_run = True  # --check is a dry run that answers with its exit code
     report = Reporter("init", args.json, args.dry_run)
     try:
-        prompter = prompts.for_run(args.yes)
-        answers = wizard.resolve_init(args, prompter)
+        # JSON output is for scripts: never draw prompts into it.
+        prompter = prompts.for_run(args.yes or args.json)
+        answers = wizard.resolve_init(args, prompter, note=report.note)
         init.run(answers, prompter, report)
-    except BootstrapError as error:
+    except (BootstrapError, KeyboardInterrupt) as caught:
+        # Ctrl-C outside a prompt (while acting) arrives as KeyboardInterrupt, after the
+        # setup steps' undo has run.
+        error = caught if isinstance(caught, BootstrapError) else StoppedByUser()
         report.failure(error)
         report.finish(error)
         if args.debug:

@@ -25,7 +25,7 @@ from bootstrap import (
     registration,
     setup_steps,
 )
-from bootstrap.errors import IdentityError
+from bootstrap.errors import IdentityError, StoppedByUser
 from bootstrap.iam import Aws, Identity
 from bootstrap.options import CREATED, UNCHANGED, InitAnswers, StepResult
 from bootstrap.output import Reporter
@@ -204,8 +204,16 @@ def run(answers: InitAnswers, prompter: Prompter, report: Reporter) -> None:
     aws = Aws(answers.profile, answers.region)
     with _lock_if_writing(answers):
         plan = look(answers, aws, report, prompter)
+        preview = plan.preview()
         if answers.dry_run:
-            for result in plan.preview():
+            for result in preview:
                 report.step(result)
             return
+        if prompter.interactive:  # one confirmation, before the first change
+            report.summary(preview)
+            if not prompter.confirm("Go ahead?", default=True):
+                raise StoppedByUser()
+        # act() undoes the setup steps when one of them fails; the test clone is on its own.
+        setup = [result.step for result in preview if result.step != "test clone"]
+        report.acting([result.step for result in preview], undone_on_failure=setup)
         act(plan, aws, report)
