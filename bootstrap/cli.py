@@ -16,7 +16,7 @@ from bootstrap import __version__
 from bootstrap.errors import EXIT_INTERRUPTED, EXIT_OK, BootstrapError, StoppedByUser
 
 # The command modules, in the order `--help` lists them.
-COMMANDS = ("cmd_init", "cmd_policy")
+COMMANDS = ("cmd_init", "cmd_status", "cmd_rotate", "cmd_remove", "cmd_doctor", "cmd_policy")
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -28,6 +28,7 @@ exit codes:
   5    a local file (key, ssh config) cannot be used safely
   6    host key verification failed
   7    git could not reach the repository (the test clone failed)
+  8    status: the setup is incomplete or inconsistent (it says what is missing)
   10   --check: something would change
   130  stopped by user (Ctrl-C)
 """

@@ -147,7 +147,8 @@ def with_propagation_retry(
 
 def fail(result: GitRun, url: str, context: diagnose.Context) -> GitAccessError:
     found = diagnose.explain(result.stderr, context)
-    return GitAccessError(found.cause, found.fix, details={"url": url, "git_stderr": result.stderr})
+    details: dict[str, object] = {"kind": found.kind, "url": url, "git_stderr": result.stderr}
+    return GitAccessError(found.cause, found.fix, details=details)
 
 
 def test_clone(

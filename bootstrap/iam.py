@@ -16,6 +16,8 @@ from bootstrap.errors import IamError, IdentityError
 if TYPE_CHECKING:
     import boto3
 
+    from bootstrap.diagnose import NamedPolicy
+
 _CREDENTIAL_CODES = {
     "InvalidClientTokenId",
     "UnrecognizedClientException",
@@ -301,6 +303,103 @@ class Aws:
     def delete_policy_version(self, arn: str, version_id: str) -> None:
         with self._policy_errors("DeletePolicyVersion", arn):
             self.iam.delete_policy_version(PolicyArn=arn, VersionId=version_id)
+
+    # Read-only lookups for `bootstrap doctor` and for explaining a failed clone.
+
+    def user_arn(self, user: str) -> str:
+        with self._errors("GetUser", user):
+            return str(self.iam.get_user(UserName=user)["User"]["Arn"])
+
+    def _listed(self, action: str, user: str, operation: str, key: str, **kw: str) -> list[Any]:
+        items: list[Any] = []
+        with self._errors(action, user):
+            for page in self.iam.get_paginator(operation).paginate(**kw):
+                items.extend(page.get(key, []))
+        return items
+
+    def identity_policies(self, user: str) -> list[NamedPolicy]:
+        """Every identity policy of the user: inline, attached, and through its groups."""
+        import json
+        import urllib.parse
+
+        from bootstrap.diagnose import NamedPolicy
+
+        def parsed(document: Any) -> dict[str, Any]:
+            if isinstance(document, str):  # a raw client hands us URL-encoded JSON
+                document = json.loads(urllib.parse.unquote(document))
+            return dict(document)
+
+        def managed(attached: dict[str, Any], group: str | None = None) -> NamedPolicy:
+            arn = attached["PolicyArn"]
+            document = self.get_policy_document(arn, str(self.get_policy(arn)["DefaultVersionId"]))
+            kind = "group managed" if group else "managed"
+            return NamedPolicy(attached["PolicyName"], kind, document, arn, group)
+
+        found: list[NamedPolicy] = []
+        for name in self._listed(
+            "ListUserPolicies", user, "list_user_policies", "PolicyNames", UserName=user
+        ):
+            with self._errors("GetUserPolicy", user):
+                reply = self.iam.get_user_policy(UserName=user, PolicyName=name)
+            found.append(NamedPolicy(name, "inline", parsed(reply["PolicyDocument"])))
+        for attached in self._listed(
+            "ListAttachedUserPolicies",
+            user,
+            "list_attached_user_policies",
+            "AttachedPolicies",
+            UserName=user,
+        ):
+            found.append(managed(attached))
+        for group in self._listed(
+            "ListGroupsForUser", user, "list_groups_for_user", "Groups", UserName=user
+        ):
+            gname = group["GroupName"]
+            for name in self._listed(
+                "ListGroupPolicies", user, "list_group_policies", "PolicyNames", GroupName=gname
+            ):
+                with self._errors("GetGroupPolicy", user):
+                    reply = self.iam.get_group_policy(GroupName=gname, PolicyName=name)
+                document = parsed(reply["PolicyDocument"])
+                found.append(NamedPolicy(name, "group inline", document, group=gname))
+            for attached in self._listed(
+                "ListAttachedGroupPolicies",
+                user,
+                "list_attached_group_policies",
+                "AttachedPolicies",
+                GroupName=gname,
+            ):
+                found.append(managed(attached, gname))
+        return found
+
+    def simulate(
+        self,
+        user: str,
+        source_arn: str,
+        actions: list[str],
+        resources: list[str],
+        context_entries: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """iam:SimulatePrincipalPolicy: IAM's own decision for each action (EvalDecision)."""
+        from botocore.parsers import ResponseParserError
+
+        results: list[dict[str, Any]] = []
+        with self._errors("SimulatePrincipalPolicy", user):
+            try:
+                pages = self.iam.get_paginator("simulate_principal_policy").paginate(
+                    PolicySourceArn=source_arn,
+                    ActionNames=actions,
+                    ResourceArns=resources,
+                    ContextEntries=context_entries,
+                )
+                for page in pages:
+                    results.extend(page.get("EvaluationResults", []))
+            except ResponseParserError:
+                raise IamError(
+                    "iam:SimulatePrincipalPolicy is not available here (IAM's answer could not "
+                    "be read)",
+                    "run again with --debug",
+                ) from None
+        return results
 
 
 def error_code(exc: BaseException) -> str | None:

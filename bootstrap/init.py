@@ -18,6 +18,7 @@ from bootstrap import (
     config_step,
     diagnose,
     endpoints,
+    evidence,
     files,
     hostkeys,
     keys,
@@ -25,7 +26,7 @@ from bootstrap import (
     registration,
     setup_steps,
 )
-from bootstrap.errors import IdentityError, StoppedByUser
+from bootstrap.errors import GitAccessError, IdentityError, StoppedByUser
 from bootstrap.iam import Aws, Identity
 from bootstrap.options import CREATED, UNCHANGED, InitAnswers, StepResult
 from bootstrap.output import Reporter
@@ -167,8 +168,14 @@ def act(plan: InitPlan, aws: Aws, report: Reporter) -> None:
         key_path=str(answers.key_path),
         fresh_upload=uploaded,
         user_name=plan.user,
+        user_arn=plan.identity.arn,
+        profile=answers.profile,
     )
-    clone_step.act(plan.clone, answers, plan.config.ssh_flag_config, context, report)
+    try:
+        clone_step.act(plan.clone, answers, plan.config.ssh_flag_config, context, report)
+    except GitAccessError as error:
+        # Only now is it worth reading the user's policies or asking ssh what it sends.
+        raise evidence.reexplain(error, context, aws, host, plan.config.ssh_flag_config) from None
 
 
 def warn_about_locations(

@@ -1,0 +1,178 @@
+"""`bootstrap remove` end to end: after a real `init`, against moto and the test sshd.
+
+The contract: the ssh config is byte-identical to what it was before `init` (user edits since
+are kept), IAM no longer has our key, known_hosts keeps every line but ours, and the key files
+stay unless --delete-key. A second run, or a run with nothing installed, changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from test_init_e2e import iam_keys, init, ready, snapshot
+
+from sandbox.case import SandboxCase, append_private
+
+pytestmark = pytest.mark.e2e
+
+USER_CONFIG = "# my own settings\nHost myserver\n    HostName example.org\n    User me\n\n"
+
+
+def remove(case: SandboxCase, *extra: str) -> subprocess.CompletedProcess[str]:
+    return case.run("remove", "--region", case.region, *extra)
+
+
+def actions(done: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    return {step["step"]: step["action"] for step in json.loads(done.stdout)["steps"]}
+
+
+def user_known_hosts(case: SandboxCase) -> str:
+    """The user's own lines: another host, and a marked line for a host that is not CodeCommit."""
+    key = case.server.host_public_key
+    return f"example.org {key}\nother.example {key} added-by-bootstrap\n"
+
+
+def test_remove_restores_the_config_bytes_and_cleans_iam_and_known_hosts(
+    sandbox: SandboxCase,
+) -> None:
+    sandbox.write_ssh_config(USER_CONFIG)
+    repo = ready(sandbox)
+    config, known = sandbox.ssh_dir / "config", sandbox.ssh_dir / "known_hosts"
+    append_private(known, user_known_hosts(sandbox))
+    config_before, known_before = config.read_bytes(), known.read_bytes()
+    assert init(sandbox, "--repo", repo).returncode == 0
+    assert known.read_bytes() != known_before  # init added its (marked) entry
+
+    done = remove(sandbox, "--yes", "--json")
+
+    assert done.returncode == 0, done.stderr
+    assert actions(done) == {
+        "registration": "deleted",
+        "ssh config": "removed",
+        "host key": "removed",
+        "key": "skipped",
+    }
+    assert config.read_bytes() == config_before
+    assert known.read_bytes() == known_before
+    assert iam_keys(sandbox) == []
+    assert (sandbox.ssh_dir / "codecommit_rsa").exists()
+    assert (sandbox.ssh_dir / "codecommit_rsa.pub").exists()
+
+    after, again = snapshot(sandbox.home), remove(sandbox, "--yes", "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["changed"] is False
+    assert snapshot(sandbox.home) == after
+
+
+def test_crlf_config_without_final_newline_comes_back_byte_identical(
+    sandbox: SandboxCase,
+) -> None:
+    repo = sandbox.create_repo()
+    text = USER_CONFIG + sandbox.server.routing_config(sandbox.region)
+    config = sandbox.ssh_dir / "config"
+    append_private(config, "")
+    config.write_bytes(text.replace("\n", "\r\n").removesuffix("\r\n").encode())
+    before = config.read_bytes()
+    assert init(sandbox, "--repo", repo).returncode == 0
+    assert b"\r\n# <<< bootstrap\r\n" in config.read_bytes()
+    assert remove(sandbox, "--yes").returncode == 0
+    assert config.read_bytes() == before
+
+
+def test_handwritten_codecommit_lines_come_back_as_they_were(sandbox: SandboxCase) -> None:
+    repo = ready(sandbox)
+    sandbox.write_ssh_config(
+        "Host git-codecommit.*.amazonaws.com\n    User APKAOLDHANDWRITTEN\n"
+        "    IdentityFile ~/.ssh/old_rsa\n"
+    )
+    config = sandbox.ssh_dir / "config"
+    before = config.read_bytes()
+    assert init(sandbox, "--repo", repo).returncode == 0
+    assert remove(sandbox, "--yes").returncode == 0
+    assert config.read_bytes() == before
+
+
+def test_edits_made_after_init_outside_the_block_are_kept(sandbox: SandboxCase) -> None:
+    repo = ready(sandbox)
+    config = sandbox.ssh_dir / "config"
+    before = config.read_bytes()
+    assert init(sandbox, "--repo", repo).returncode == 0
+    sandbox.write_ssh_config("Host added-later\n    User me\n")
+    assert remove(sandbox, "--yes").returncode == 0
+    assert config.read_bytes() == before + b"Host added-later\n    User me\n"
+
+
+def test_a_config_holding_only_our_block_is_deleted_and_delete_key_deletes_the_key(
+    sandbox: SandboxCase,
+) -> None:
+    # As if init had created ~/.ssh/config: the sandbox needs its routing block while init
+    # runs (its stand-in for DNS), so it is taken out afterwards, with init's backup.
+    repo = ready(sandbox)
+    assert init(sandbox, "--repo", repo).returncode == 0
+    config = sandbox.ssh_dir / "config"
+    text = config.read_text()
+    config.write_text(text[: text.index("# <<< bootstrap")] + "# <<< bootstrap\n")
+    (sandbox.ssh_dir / "config.bootstrap.bak").unlink()
+
+    done = remove(sandbox, "--yes", "--delete-key", "--json")
+
+    assert done.returncode == 0, done.stderr
+    assert actions(done)["ssh config"] == "deleted"
+    assert actions(done)["key"] == "deleted"
+    assert actions(done)["host key"] == "removed"
+    assert sorted(p.name for p in sandbox.ssh_dir.iterdir()) == []
+    assert iam_keys(sandbox) == []
+
+
+@pytest.mark.parametrize("config", ["none", "user's own"])
+def test_with_nothing_installed_it_exits_0_and_changes_nothing(
+    sandbox: SandboxCase, config: str
+) -> None:
+    if config != "none":
+        sandbox.write_ssh_config(USER_CONFIG)
+    before = snapshot(sandbox.home)
+    done = remove(sandbox)  # no terminal, no --yes: nothing to ask about
+    assert done.returncode == 0, done.stderr
+    assert "no bootstrap block" in done.stdout
+    assert snapshot(sandbox.home) == before
+
+
+def test_no_terminal_and_no_yes_stops_naming_yes_before_any_change(
+    sandbox: SandboxCase,
+) -> None:
+    repo = ready(sandbox)
+    assert init(sandbox, "--repo", repo).returncode == 0
+    before, keys_before = snapshot(sandbox.home), iam_keys(sandbox)
+    done = remove(sandbox)
+    assert done.returncode == 2
+    assert "no terminal" in done.stderr and "pass --yes" in done.stderr
+    assert "--keep-iam-key" in done.stderr
+    assert snapshot(sandbox.home) == before
+    assert iam_keys(sandbox) == keys_before
+
+
+def test_keep_iam_key_needs_no_aws_at_all(sandbox: SandboxCase) -> None:
+    repo = ready(sandbox)
+    config = sandbox.ssh_dir / "config"
+    before = config.read_bytes()
+    assert init(sandbox, "--repo", repo).returncode == 0
+    keys_before = iam_keys(sandbox)
+    (sandbox.home / ".aws" / "credentials").unlink()
+    done = remove(sandbox, "--keep-iam-key")
+    assert done.returncode == 0, done.stderr
+    assert config.read_bytes() == before
+    assert iam_keys(sandbox) == keys_before
+
+
+def test_dry_run_changes_nothing(sandbox: SandboxCase) -> None:
+    repo = ready(sandbox)
+    assert init(sandbox, "--repo", repo).returncode == 0
+    before, keys_before = snapshot(sandbox.home), iam_keys(sandbox)
+    done = remove(sandbox, "--dry-run", "--delete-key")
+    assert done.returncode == 0, done.stderr
+    assert "registration would be deleted" in done.stdout
+    assert "key          would be deleted" in done.stdout
+    assert snapshot(sandbox.home) == before
+    assert iam_keys(sandbox) == keys_before
