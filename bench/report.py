@@ -1,0 +1,146 @@
+"""Medians, ratios and the markdown the README shows."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+# Issue 7's targets: a fresh run at most 0.4 of the manual path, a re-run at most 0.15.
+FRESH_TARGET = 0.4
+RERUN_TARGET = 0.15
+
+
+@dataclass
+class Samples:
+    """Seconds per run for one measured thing, in the order measured."""
+
+    label: str
+    seconds: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    def row(self, ratio_to: float | None = None) -> str:
+        cells = [self.label, f"{self.median:.2f}", f"{min(self.seconds):.2f}"]
+        cells.append(f"{max(self.seconds):.2f}")
+        if ratio_to:
+            cells.append(f"{self.median / ratio_to:.2f}")
+        return f"| {' | '.join(cells)} |"
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+@dataclass
+class Context:
+    runs: int
+    bits: int
+    versions: dict[str, str]
+    load_before: str
+    load_after: str = ""
+    measured: str = field(
+        default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        )
+    )
+
+    def machine(self) -> str:
+        return (
+            f"{cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}"
+        )
+
+
+def verdict(ratio: float, target: float) -> str:
+    return f"{ratio:.2f} (target ≤ {target}: {'met' if ratio <= target else 'MISSED'})"
+
+
+@dataclass
+class Results:
+    fresh: Samples  # (a)
+    rerun: Samples  # (b)
+    manual: Samples  # (c)
+    quiet_rerun: Samples  # (b') with --no-clone
+    clone: Samples  # (c)'s git clone step: one SSH connection to the sandbox server
+
+    def ratios(self) -> list[str]:
+        c, g = self.manual.median, self.clone.median
+        return [
+            f"- a/c = {verdict(self.fresh.median / c, FRESH_TARGET)}",
+            f"- b/c = {verdict(self.rerun.median / c, RERUN_TARGET)}",
+            f"- b′/c = {self.quiet_rerun.median / c:.2f} (the re-run without its test clone)",
+            "",
+            f"a, b and c each clone once. One clone costs {g:.2f} s here (c's `git clone`), "
+            "most of it the sandbox server's: its sshd runs three Python processes per "
+            "connection (two key lookups in moto, then the access check). Without that "
+            "shared clone, the client-side work compares as:",
+            "",
+            f"- (a−clone)/(c−clone) = {(self.fresh.median - g) / (c - g):.2f}",
+            f"- (b−clone)/(c−clone) = {(self.rerun.median - g) / (c - g):.2f}",
+        ]
+
+
+def markdown(
+    context: Context,
+    results: Results,
+    manual_steps: Sequence[Samples],
+    costs: Sequence[Samples],
+    requests: dict[str, list[str]],
+) -> str:
+    c = results.manual.median
+    lines = [
+        f"Measured {context.measured} on {context.machine()}; median of {context.runs} runs "
+        f"each (after a warm-up round), RSA {context.bits}-bit keys on both sides; load "
+        f"average {context.load_before} before, {context.load_after} after.",
+        "",
+        "| run | median s | min s | max s | ÷ (c) |",
+        "|---|---|---|---|---|",
+        results.fresh.row(c),
+        results.rerun.row(c),
+        results.manual.row(c),
+        results.quiet_rerun.row(c),
+        "",
+        *results.ratios(),
+        "",
+        "Where the time goes:",
+        "",
+        "| part | median s | min s | max s |",
+        "|---|---|---|---|",
+        *(s.row() for s in (*manual_steps, *costs)),
+        "",
+        "AWS requests `bootstrap init` sent (botocore `before-send` events, counted):",
+        "",
+        "| run | requests |",
+        "|---|---|",
+        *(f"| {run} | {len(ops)}: {', '.join(ops) or '—'} |" for run, ops in requests.items()),
+        "",
+        "Versions: " + "; ".join(f"{name}: {value}" for name, value in context.versions.items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def met(fresh: Samples, rerun: Samples, manual: Samples) -> bool:
+    return (
+        fresh.median / manual.median <= FRESH_TARGET
+        and rerun.median / manual.median <= RERUN_TARGET
+    )
