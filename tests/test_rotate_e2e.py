@@ -183,3 +183,21 @@ def test_second_rotation_the_same_day_gets_its_own_backup(sandbox: SandboxCase) 
     [second] = [p for p in sandbox.ssh_dir.glob("codecommit_rsa.*-2.bak")]
     assert dated.read_bytes() != first and second.read_bytes() == first
     assert len(iam_keys(sandbox)) == 1
+
+
+def test_new_key_gets_the_passphrase_and_git_checks_it_without_a_terminal(
+    sandbox: SandboxCase,
+) -> None:
+    repo, old_id = set_up(sandbox)
+    sandbox.env["CC_PASSPHRASE"] = "correct horse battery"
+    done = rotate(sandbox, "--repo", repo, "--passphrase-env", "CC_PASSPHRASE", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "correct horse" not in done.stdout + done.stderr
+    [new_id] = statuses(sandbox)
+    assert new_id != old_id
+    # Encrypted: ssh-keygen cannot read it without the passphrase, and can with it.
+    read = ["ssh-keygen", "-y", "-f", str(key_file(sandbox))]
+    assert subprocess.run([*read, "-P", ""], capture_output=True).returncode != 0
+    assert (
+        subprocess.run([*read, "-P", "correct horse battery"], capture_output=True).returncode == 0
+    )
