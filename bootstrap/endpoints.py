@@ -30,11 +30,14 @@ PUBLISHED_HOST_KEYS = {
     "ca-central-1": "SHA256:Qz5puafQdANVprLlj6r0Qyh4lCNsF6ob61dGcPtFS7w",
     "me-south-1": "SHA256:O+NToCGgjrHekiBuOl0ad7ROGEsz+DBLXOd/c9wc0JU",
     "us-gov-west-1": "SHA256:djXQoSIFcg8vHe0KVH1xW/gOF9X37tWTqu4Hkng75x4",
+    # As transcribed: 42 characters, one short of any SHA256 fingerprint (see
+    # Endpoint.published_fingerprint). Check it against the AWS user guide before fixing it.
     "us-gov-east-1": "SHA256:fVb+R0z7qW7minenW+rUpAABRCRBTCzmETAJEQrg98",
     "cn-north-1": "SHA256:IYUXxH2OpTDsyYMLIp+JY8CTLS4UX+ZC5JVZXPRaxc8",
     "cn-northwest-1": "SHA256:wqjd6eHd0+mOBx+dCNuL0omUoCNjaDtZiEpWj5TmCfQ",
 }
 
+_SHA256 = re.compile(r"^SHA256:[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]$")  # 32 bytes, unpadded base64
 _REGION_SHAPE = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
 _DEFAULT_SUFFIX = "amazonaws.com"
 
@@ -57,13 +60,22 @@ class Endpoint:
 
     @property
     def published_fingerprint(self) -> str | None:
-        return PUBLISHED_HOST_KEYS.get(self.region)
+        """AWS's value for this region, if it is a whole SHA256 fingerprint: a value that
+        cannot be one (the us-gov-east-1 entry is one character short) could never match, and
+        would cry wolf; such a region is treated as unpublished (ask, or --accept-host-key)."""
+        value = PUBLISHED_HOST_KEYS.get(self.region)
+        return value if value is not None and is_sha256_fingerprint(value) else None
 
     def ssh_url(self, repo: str) -> str:
         return f"ssh://{self.git_host}/v1/repos/{repo}"
 
     def repository_arn(self, account: str, repo: str) -> str:
         return f"arn:{self.partition}:codecommit:{self.region}:{account}:{repo}"
+
+
+def is_sha256_fingerprint(value: str) -> bool:
+    """`SHA256:` and the unpadded base64 of 32 bytes, as OpenSSH prints it."""
+    return bool(_SHA256.match(value))
 
 
 def https_url(region: str, profile: str | None, repo: str) -> str:
@@ -113,3 +125,13 @@ def codecommit_regions() -> list[str]:
             if _REGION_SHAPE.match(name):
                 regions.append(name)
     return sorted(regions)
+
+
+def unknown_region_warning(endpoint: Endpoint) -> str | None:
+    """A region botocore does not list for CodeCommit (too new, or a typo) is tried, not refused."""
+    if endpoint.known:
+        return None
+    return (
+        f"botocore does not list CodeCommit in '{endpoint.region}' (a new region, or a typo?); "
+        f"continuing with {endpoint.git_host}"
+    )

@@ -23,7 +23,7 @@ def real_target(path: Path) -> Path:
 def ensure_private_dir(path: Path) -> bool:
     """Make `path` exist with mode 0700. Returns True if it was created or tightened."""
     if not path.exists():
-        path.mkdir(mode=0o700, parents=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)  # another run may be first
         os.chmod(path, 0o700)
         return True
     mode = stat.S_IMODE(path.stat().st_mode)
@@ -53,10 +53,17 @@ def create_private(path: Path, data: bytes) -> None:
 def atomic_write(path: Path, data: bytes, mode: int = 0o600, backup: bool = False) -> None:
     """Replace `path` so that readers see the old bytes or the new ones, never a torn file.
 
-    A symlink is followed and the link kept. With `backup`, the previous version is kept
-    beside it as `<name>.bootstrap.bak`.
+    The new bytes go to a private temporary file in the same folder, are flushed to disk, and
+    only then renamed over the old file (rename is atomic). A symlink is followed and the link
+    kept. With `backup`, the previous version is kept as `<name>.bootstrap.bak` beside the name
+    the user knows (not in a dotfiles repository the link points into).
     """
     target = real_target(path)
+    if not target.parent.is_dir():
+        raise LocalFileError(
+            f"{path} points to {target}, whose folder {target.parent} does not exist",
+            f"create {target.parent} or fix the link, then run again",
+        )
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         os.fchmod(fd, mode)
@@ -65,13 +72,21 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600, backup: bool = Fals
             tmp.flush()
             os.fsync(tmp.fileno())
         if backup and target.exists():
-            atomic_write(target.with_name(target.name + BACKUP_SUFFIX), target.read_bytes())
+            atomic_write(path.with_name(path.name + BACKUP_SUFFIX), target.read_bytes())
         os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
     _fsync_dir(target.parent)
+
+
+def mode_of(path: Path) -> int | None:
+    """Permission bits of the file `path` names (through a symlink), None if missing."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return None
 
 
 def _fsync_dir(path: Path) -> None:
@@ -85,23 +100,32 @@ def _fsync_dir(path: Path) -> None:
 def read_text_exact(path: Path) -> str | None:
     """The file's text with line endings and BOM untouched, or None if it does not exist."""
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
+        with open(path, "rb") as handle:
+            return decode(handle.read())
     except FileNotFoundError:
         return None
-    except UnicodeDecodeError as exc:
-        raise LocalFileError(
-            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})",
-            f"fix the encoding of {path} or pass another file with --ssh-config",
-        ) from None
+
+
+def decode(data: bytes) -> str:
+    """UTF-8, with any other byte (a Latin-1 comment, say) kept as is: `encode` gives back the
+    exact bytes, so a file we did not write in UTF-8 survives byte for byte."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
 
 
 @contextlib.contextmanager
 def locked(directory: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `directory` (or its nearest existing parent) so two runs never
-    interleave their reads and writes. Locking the directory itself leaves no lock file behind."""
-    while not directory.exists():
-        directory = directory.parent
+    """Hold an exclusive lock on `directory` so two runs never interleave their reads and writes.
+
+    Locking the folder itself leaves no lock file behind. A missing folder is created first
+    (0700, as ssh-keygen would): locking its parent instead would let a run that starts after
+    another created it lock a different folder, and the two would no longer exclude each other.
+    """
+    if not directory.is_dir():
+        ensure_private_dir(directory)
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

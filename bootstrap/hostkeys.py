@@ -16,11 +16,15 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bootstrap import files, locations
 from bootstrap.errors import HostKeyError
 from bootstrap.gitcheck import EffectiveOptions
 from bootstrap.keys import PublicKey
+
+if TYPE_CHECKING:
+    from bootstrap.prompts import Prompter
 
 _RSA_FIRST = ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]
 
@@ -73,8 +77,58 @@ def known_entry_file(target: Target) -> Path | None:
     return None
 
 
-def fetch(target: Target, timeout: float = 10.0) -> PublicKey:
-    """The server's RSA host key, read with paramiko (no authentication is attempted)."""
+@dataclass(frozen=True)
+class ServerOffer:
+    """The server's RSA host key, and the host-key signature algorithms its KEXINIT offers
+    (empty if they could not be read: then nothing is concluded from them)."""
+
+    key: PublicKey
+    host_key_algorithms: tuple[str, ...]
+
+
+def _recording_transport(sock: socket.socket) -> Any:
+    """A paramiko client transport that keeps the server's offered host-key algorithms, and
+    can still read the key of a server that signs only with SHA-1 `ssh-rsa`.
+
+    paramiko 5 dropped SHA-1 RSA signatures altogether; a server that offers nothing else
+    (CodeCommit, as reported in 2022) must still have its key read, to be compared with the
+    published fingerprint. SHA-1 is tried last, only when the server offers no SHA-2.
+    """
+    import paramiko
+    from cryptography.hazmat.primitives import hashes
+    from paramiko.message import Message
+
+    class Sha1RSAKey(paramiko.RSAKey):  # type: ignore[misc]
+        HASHES: ClassVar[dict[str, Any]] = {**paramiko.RSAKey.HASHES, "ssh-rsa": hashes.SHA1}
+
+    class Recording(paramiko.Transport):  # type: ignore[misc]
+        _key_info: ClassVar[dict[str, Any]] = {
+            **paramiko.Transport._key_info,
+            "ssh-rsa": Sha1RSAKey,
+        }
+        server_host_key_algorithms: tuple[str, ...] = ()
+
+        def _parse_kex_init(self, m: Any) -> Any:
+            # The payload after the message type: 16 bytes of cookie, then the name-lists
+            # (kex, then server host key). Read from a copy; paramiko parses the original.
+            try:
+                copy = Message(m.asbytes())
+                copy.get_bytes(16)
+                copy.get_list()
+                if not self.server_host_key_algorithms:
+                    self.server_host_key_algorithms = tuple(copy.get_list())
+            except Exception:  # never let our peek break the handshake
+                pass
+            return super()._parse_kex_init(m)
+
+    transport = Recording(sock)
+    options = transport.get_security_options()
+    options.key_types = _RSA_FIRST + [k for k in options.key_types if k not in _RSA_FIRST]
+    return transport
+
+
+def fetch_offer(target: Target, timeout: float = 10.0) -> ServerOffer:
+    """Read the server's host key with paramiko (no authentication is attempted)."""
     import paramiko
 
     # paramiko reports socket trouble through logging; our errors say it once, properly.
@@ -88,11 +142,8 @@ def fetch(target: Target, timeout: float = 10.0) -> PublicKey:
             "check --region and your network; port 22 may be blocked (HTTPS with "
             "git-remote-codecommit is the alternative)",
         ) from None
-    transport = paramiko.Transport(sock)
+    transport = _recording_transport(sock)
     try:
-        options = transport.get_security_options()
-        offered = [kind for kind in _RSA_FIRST if kind in options.key_types]
-        options.key_types = offered + [k for k in options.key_types if k not in offered]
         transport.start_client(timeout=timeout)
         key = transport.get_remote_server_key()
     except (paramiko.SSHException, OSError, EOFError) as exc:
@@ -102,7 +153,42 @@ def fetch(target: Target, timeout: float = 10.0) -> PublicKey:
         ) from None
     finally:
         transport.close()
-    return PublicKey(key.get_name(), key.asbytes())
+    return ServerOffer(
+        PublicKey(key.get_name(), key.asbytes()), tuple(transport.server_host_key_algorithms)
+    )
+
+
+def fetch(target: Target, timeout: float = 10.0) -> PublicKey:
+    """The server's RSA host key, read with paramiko (no authentication is attempted)."""
+    return fetch_offer(target, timeout).key
+
+
+def confirm_unpublished(
+    server_key: PublicKey,
+    region: str,
+    published: str | None,
+    pinned: str | None,
+    prompter: Prompter,
+) -> str | None:
+    """For a region AWS publishes no fingerprint for: on a terminal, show the fingerprint and
+    ask (default no); the fingerprint the user accepted is then pinned like --accept-host-key.
+    Unattended, nothing is asked and `verify` demands --accept-host-key."""
+    if pinned or published is not None or not prompter.interactive:
+        return pinned
+    actual = server_key.sha256
+    question = (
+        f"AWS publishes no host-key fingerprint for {region} that bootstrap knows. "
+        f"The CodeCommit server presents {actual}. Trust it only if it matches the value "
+        "your administrator or the AWS console gives you. Trust it?"
+    )
+    if prompter.confirm(question, default=False):
+        return actual
+    raise HostKeyError(
+        f"the host key {actual} of the CodeCommit server for {region} was not trusted; "
+        "nothing was written",
+        f"once you have checked it, run again, or pass --accept-host-key {actual}",
+        details={"fingerprint": actual},
+    )
 
 
 def verify(

@@ -22,9 +22,11 @@ from bootstrap import (
     files,
     hostkeys,
     keys,
+    legacy_rsa,
     locations,
     registration,
     setup_steps,
+    ssh_files,
 )
 from bootstrap.errors import GitAccessError, IdentityError, StoppedByUser
 from bootstrap.iam import Aws, Identity
@@ -125,22 +127,36 @@ def look(answers: InitAnswers, aws: Aws, report: Reporter, prompter: Prompter) -
 
     pair = keys.load_pair(answers.key_path, answers.passphrase)
     config = config_step.plan(
-        answers.ssh_config, answers.ssh_config_is_default, endpoint.host_pattern, answers.key_path
+        answers.ssh_config,
+        answers.ssh_config_is_default,
+        endpoint.host_pattern,
+        answers.key_path,
+        keychain=config_step.wants_keychain(answers.key_path, answers.passphrase),
+        host=host,
     )
     found = registration.find(
         aws, user, pair.public if pair else None, config_step.key_id_in_block(config.before)
     )
     registration.check(found)
     config = config_step.prove_candidate(config, host, answers.key_path)
-    target = hostkeys.Target.from_options(host, config_step.effective_after_write(config, host))
+    options = config_step.effective_after_write(config, host)
+    target = hostkeys.Target.from_options(host, options)
     known_in = hostkeys.known_entry_file(target)
+    # Read every run, known or not: what the server offers decides the `+ssh-rsa` lines.
+    offer = hostkeys.fetch_offer(target)
     server_key = None
     if known_in is None:
-        server_key = hostkeys.fetch(target)
-        for warning in hostkeys.verify(
-            server_key, answers.region, endpoint.published_fingerprint, answers.accept_host_key
-        ):
+        server_key = offer.key
+        published = endpoint.published_fingerprint
+        pinned = hostkeys.confirm_unpublished(
+            server_key, answers.region, published, answers.accept_host_key, prompter
+        )
+        for warning in hostkeys.verify(server_key, answers.region, published, pinned):
             report.warn(warning)
+    reason = legacy_rsa.decide(host, offer.host_key_algorithms, options)
+    config = config_step.with_legacy_rsa(config, reason)
+    for warning in config.warnings():
+        report.warn(warning)
     clone = clone_step.plan(answers, endpoint)
     return InitPlan(
         answers, endpoint, identity, pair, found, config, target, known_in, server_key, clone
@@ -181,19 +197,12 @@ def act(plan: InitPlan, aws: Aws, report: Reporter) -> None:
 def warn_about_locations(
     answers: InitAnswers, endpoint: endpoints.Endpoint, report: Reporter
 ) -> None:
-    if not endpoint.known:
-        report.warn(
-            f"botocore does not list CodeCommit in '{answers.region}' yet; "
-            f"continuing with {endpoint.git_host}"
-        )
-    if answers.ssh_config_is_default and (mismatch := locations.home_mismatch()):
-        report.warn(mismatch)
-    elif not answers.ssh_config_is_default:
-        report.warn(
-            f"ssh reads {locations.default_ssh_config()} by default, not {answers.ssh_config}; "
-            f"bootstrap checks with `ssh -F {answers.ssh_config}`, and so must you "
-            f"(GIT_SSH_COMMAND='ssh -F {answers.ssh_config}')"
-        )
+    if (unknown := endpoints.unknown_region_warning(endpoint)) is not None:
+        report.warn(unknown)
+    for warning in ssh_files.location_warnings(
+        answers.ssh_config, answers.ssh_config_is_default, endpoint.git_host
+    ):
+        report.warn(warning)
 
 
 @contextlib.contextmanager

@@ -70,13 +70,13 @@ def write_config(
     if action != UNCHANGED:
         undo.push(lambda: config_step.restore(config))
     config_step.verify_written(config, host, key_id, key_path)
-    moved = " (moved to the top, where it wins)" if config.move_to_top else ""
+    notes, details = config_step.result_notes(config)
     return StepResult(
         "ssh config",
         action,
         f"{locations.tilde(config.path)}: Host {config.host_pattern} → User {key_id}, "
-        f"IdentityFile {config.identity_file}{moved}",
-        {"path": str(config.path), "key_id": key_id},
+        f"IdentityFile {config.identity_file}{notes}",
+        {"path": str(config.path), "key_id": key_id, **details},
     )
 
 
