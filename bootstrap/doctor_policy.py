@@ -140,8 +140,9 @@ def offline(aws: Aws, facts: Facts) -> Check:
         verdicts = evaluate([p.document for p in facts.policies], context)
     except policy_eval.PolicyDocumentError as error:
         return Check(name, WARN, f"not judged: {error.cause}", error.fix)
+    count = len(facts.policies)
     how = (
-        f"judged offline from the {len(facts.policies)} policies of {facts.user}; "
+        f"judged offline from the {count} polic{'y' if count == 1 else 'ies'} of {facts.user}; "
         "SCPs and permissions boundaries are not seen"
     )
     return judge(name, verdicts, context, how)
@@ -220,7 +221,8 @@ def _git_file_check(verdict: Verdict, context: diagnose.Context, paths: list[str
     name = f"{verdict.action} without MFA"
     if verdict.outcome == "explicit-deny":
         found = diagnose_iam.explicit_deny(verdict.action, verdict.resource, context)
-        return Check(name, FAIL, found.cause, f"{_patch_hint(paths)} adds the exemptions")
+        fix = f"{_patch_hint(paths)} adds the exemptions"
+        return Check(name, FAIL, found.cause, fix, EXIT_IAM, found.kind)
     if verdict.outcome == "implicit-deny":
         return Check(
             name,
@@ -235,7 +237,8 @@ def _kms_file_check(verdicts: list[Verdict], context: diagnose.Context, paths: l
     name = "KMS via CodeCommit"
     if any(v.action.startswith("kms:") and v.outcome == "explicit-deny" for v in verdicts):
         found = diagnose_iam.kms_deny(context)
-        return Check(name, FAIL, found.cause, f"{_patch_hint(paths)} adds the exemption")
+        fix = f"{_patch_hint(paths)} adds the exemption"
+        return Check(name, FAIL, found.cause, fix, EXIT_IAM, found.kind)
     return Check(name, OK, "CodeCommit's KMS calls for the user are not denied without MFA")
 
 
