@@ -12,6 +12,7 @@ Running it again, or where nothing was set up, finds nothing to do and exits 0.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,6 @@ from bootstrap import (
     keys,
     known_hosts_cleanup,
     locations,
-    registration,
     sshconfig,
 )
 from bootstrap.errors import LocalFileError
@@ -103,22 +103,44 @@ class RemovePlan:
         return [self.iam_step(), self.config_step(), self.host_key_step(), self.key_step()]
 
 
-def _ours_in_iam(aws: Aws, setup: Installed) -> tuple[str | None, tuple[RegisteredKey, ...]]:
-    """Our key, found by the local key's material and by the id the block logs in as."""
+def _local_publics(key_path: Path) -> list[keys.PublicKey]:
+    """The key's public half, and those of the old keys `rotate` kept (KEY.DATE.bak)."""
+    found = []
     try:
-        pair = keys.load_pair(setup.key_path)
+        pair = keys.load_pair(key_path)
     except LocalFileError:
         pair = None  # unreadable here: the block's key id still names our key
-    if pair is None and not setup.block_key_id:
+    if pair is not None:
+        found.append(pair.public)
+    for backup in sorted(key_path.parent.glob(f"{key_path.name}.*.bak.pub")):
+        with contextlib.suppress(LocalFileError, OSError):
+            found.append(keys.PublicKey.parse(backup.read_text(), str(backup)))
+    return found
+
+
+def _ours_in_iam(aws: Aws, setup: Installed) -> tuple[str | None, tuple[RegisteredKey, ...]]:
+    """Our keys in IAM: the one the block logs in as, and any whose material is the local key's
+    or an old key's that `rotate --keep-old` left Inactive."""
+    publics = _local_publics(setup.key_path)
+    if not publics and not setup.block_key_id:
         return None, ()
     user = identify(aws, setup).user_name or ""
-    found = registration.find(aws, user, pair.public if pair else None, setup.block_key_id)
-    ours = [found.match] if found.match else []
-    if setup.block_key_id and setup.block_key_id not in {key.key_id for key in ours}:
-        named = aws.get_key(user, setup.block_key_id)
-        if named is not None:
-            ours.append(named)
+    materials = {public.material for public in publics}
+    ours = []
+    for listed in aws.list_keys(user):
+        full = aws.get_key(user, listed.key_id)
+        if full is None:
+            continue
+        if listed.key_id == setup.block_key_id or _material(full) in materials:
+            ours.append(full)
     return user, tuple(ours)
+
+
+def _material(key: RegisteredKey) -> str | None:
+    try:
+        return keys.PublicKey.parse(key.body or "").material
+    except LocalFileError:
+        return None
 
 
 def _known_hosts_files(setup: Installed) -> tuple[tuple[Path, ...], str | None]:

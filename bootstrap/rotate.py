@@ -249,12 +249,8 @@ def _switch(plan: RotatePlan, aws: Aws, report: Reporter, undo: Undo) -> str:
     try:
         report.step(_verify(plan, key_id, report))
     except GitAccessError as error:
-        raise GitAccessError(
-            f"git ls-remote failed with the new key {key_id}, so the rotation was undone "
-            f"(the old key is back in use; {key_id} is Inactive in IAM): {error.cause}",
-            error.fix,
-            details={**error.details, "new_key_id": key_id},
-        ) from None
+        error.details["new_key_id"] = key_id
+        raise
     return key_id
 
 
@@ -288,6 +284,17 @@ def act(plan: RotatePlan, aws: Aws, report: Reporter) -> None:
     undo = Undo()
     try:
         _switch(plan, aws, report, undo)
+    except GitAccessError as error:
+        undo.run()
+        new_id = error.details.get("new_key_id")
+        if new_id is None:
+            raise
+        raise GitAccessError(
+            f"git ls-remote failed with the new key {new_id}, so the rotation was undone "
+            f"(the old key is back in use; {new_id} is Inactive in IAM): {error.cause}",
+            error.fix,
+            details=error.details,
+        ) from None
     except BaseException:
         undo.run()
         raise

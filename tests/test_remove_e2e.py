@@ -176,3 +176,20 @@ def test_dry_run_changes_nothing(sandbox: SandboxCase) -> None:
     assert "key          would be deleted" in done.stdout
     assert snapshot(sandbox.home) == before
     assert iam_keys(sandbox) == keys_before
+
+
+def test_old_key_kept_by_rotate_is_ours_too(sandbox: SandboxCase) -> None:
+    repo = ready(sandbox)
+    assert init(sandbox, "--repo", repo).returncode == 0
+    [old] = iam_keys(sandbox)
+    rotated = sandbox.run(
+        "rotate", "--yes", "--region", sandbox.region, "--key-bits", "2048", "--repo", repo,
+        "--keep-old",
+    )  # fmt: skip
+    assert rotated.returncode == 0, rotated.stderr
+    not_ours = sandbox.upload_key(sandbox.make_key("someone_elses_rsa"))
+    assert len(iam_keys(sandbox)) == 3
+    done = remove(sandbox, "--yes")
+    assert done.returncode == 0, done.stderr
+    assert old["SSHPublicKeyId"] in done.stdout
+    assert [k["SSHPublicKeyId"] for k in iam_keys(sandbox)] == [not_ours]
