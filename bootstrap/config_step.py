@@ -6,17 +6,16 @@ temporary copy, before writing; on the real file after). Our own parser only exp
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
 import os
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bootstrap import files, gitcheck, locations, ssh_files, sshconfig
 from bootstrap.errors import LocalFileError
+from bootstrap.keychain import wants_keychain as wants_keychain  # init decides with it
 from bootstrap.options import CREATED, UNCHANGED, UPDATED
 
 # Stands in for the key id while it is not known yet (before the upload).
@@ -120,33 +119,6 @@ def key_id_in_block(text: str | None) -> str | None:
         if directive.keyword == "user" and directive.args:
             return directive.args[0]
     return None
-
-
-def key_has_passphrase(key_path: Path, passphrase: bytes | None) -> bool:
-    """Will the key at `key_path` need a passphrase (a new key made with one, or an encrypted
-    existing one)? Read from the file's header; nothing is decrypted."""
-    if passphrase:
-        return True
-    try:
-        data = key_path.read_bytes().strip()
-    except OSError:
-        return False
-    if data.startswith(b"-----BEGIN OPENSSH PRIVATE KEY-----"):
-        try:
-            raw = base64.b64decode(b"".join(data.splitlines()[1:-1]))
-            magic = b"openssh-key-v1\x00"
-            length = int.from_bytes(raw[len(magic) : len(magic) + 4], "big")
-            cipher = raw[len(magic) + 4 : len(magic) + 4 + length]
-        except ValueError:
-            return False
-        return cipher != b"none"
-    return b"ENCRYPTED" in data
-
-
-def wants_keychain(key_path: Path, passphrase: bytes | None, platform: str | None = None) -> bool:
-    """macOS only: a key with a passphrase gets AddKeysToAgent + UseKeychain (Apple's ssh then
-    asks once and keeps the passphrase in the Keychain)."""
-    return (platform or sys.platform) == "darwin" and key_has_passphrase(key_path, passphrase)
 
 
 def plan(

@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from ssh_home import HOST, PATTERN, SshHome, use_home
 
-from bootstrap import config_step, files, ssh_files, sshconfig
+from bootstrap import config_step, files, keychain, ssh_files, sshconfig
 from bootstrap.errors import LocalFileError
 from bootstrap.options import CREATED, UNCHANGED, UPDATED
 
@@ -112,11 +113,20 @@ def test_keychain_only_on_macos_and_only_with_a_passphrase(tmp_path: Path) -> No
     plain, locked = tmp_path / "plain", tmp_path / "locked"
     make_key(plain, "")
     make_key(locked, "correct horse")
-    assert config_step.wants_keychain(locked, None, platform="darwin")
-    assert not config_step.wants_keychain(plain, None, platform="darwin")
-    assert config_step.wants_keychain(tmp_path / "new", b"secret", platform="darwin")
-    assert not config_step.wants_keychain(tmp_path / "new", None, platform="darwin")
-    assert not config_step.wants_keychain(locked, b"secret", platform="linux")
+    assert keychain.wants_keychain(locked, None, platform="darwin")
+    assert not keychain.wants_keychain(plain, None, platform="darwin")
+    assert keychain.wants_keychain(tmp_path / "new", b"secret", platform="darwin")
+    assert not keychain.wants_keychain(tmp_path / "new", None, platform="darwin")
+    assert not keychain.wants_keychain(locked, b"secret", platform="linux")
+
+
+def test_platform_comes_from_sys_platform_unless_injected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert keychain.wants_keychain(tmp_path / "new", b"secret")
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert not keychain.wants_keychain(tmp_path / "new", b"secret")
 
 
 def test_guarded_keychain_block_parses_with_non_apple_ssh(ssh_home: SshHome) -> None:

@@ -58,3 +58,41 @@ def test_codecommit_regions_come_from_botocore_without_fips() -> None:
 def test_https_url_for_roles_and_sso() -> None:
     assert endpoints.https_url("us-east-1", "dev", "r") == "codecommit::us-east-1://dev@r"
     assert endpoints.https_url("us-east-1", None, "r") == "codecommit::us-east-1://r"
+
+
+def test_every_codecommit_region_resolves_with_its_partition_and_host_pattern() -> None:
+    for region in endpoints.codecommit_regions():
+        endpoint = endpoints.resolve(region)
+        assert endpoint.known
+        assert endpoint.git_host.startswith(f"git-codecommit.{region}.")
+        assert endpoint.host_pattern.replace("*", region) == endpoint.git_host
+        assert endpoints.unknown_region_warning(endpoint) is None
+    partitions = {endpoints.resolve(r).partition for r in endpoints.codecommit_regions()}
+    assert {"aws", "aws-cn", "aws-us-gov"} <= partitions
+
+
+def test_china_pattern_does_not_cover_commercial_hosts_and_back() -> None:
+    from bootstrap.sshconfig_parse import host_matches
+
+    china, commercial = endpoints.resolve("cn-northwest-1"), endpoints.resolve("eu-west-1")
+    assert host_matches((china.host_pattern,), china.git_host)
+    assert not host_matches((commercial.host_pattern,), china.git_host)
+    assert not host_matches((china.host_pattern,), commercial.git_host)
+
+
+def test_unknown_region_gets_a_warning_not_a_failure() -> None:
+    warning = endpoints.unknown_region_warning(endpoints.resolve("eu-future-9"))
+    assert warning is not None and "eu-future-9" in warning and "continuing with" in warning
+
+
+def test_published_values_are_whole_sha256_fingerprints_or_treated_as_unpublished() -> None:
+    malformed = [
+        region
+        for region, value in endpoints.PUBLISHED_HOST_KEYS.items()
+        if not endpoints.is_sha256_fingerprint(value)
+    ]
+    # One character short as transcribed: it could never match, so it must not cry wolf.
+    assert malformed == ["us-gov-east-1"]
+    assert endpoints.resolve("us-gov-east-1").published_fingerprint is None
+    assert endpoints.resolve("us-gov-west-1").published_fingerprint is not None
+    assert endpoints.resolve("cn-north-1").published_fingerprint is not None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap import endpoints, hostkeys
+from bootstrap import hostkeys
 from bootstrap.errors import HostKeyError
 from bootstrap.keys import PublicKey
 from bootstrap.prompts import NoPrompter, Validator
@@ -151,11 +151,3 @@ def test_entry_is_found_by_ssh_keygen_and_marked(tmp_path: Path, hashed: bool) -
         check=False,
     )
     assert KEY.material in found.stdout
-
-
-def test_every_codecommit_region_resolves_with_its_partition_and_host_pattern() -> None:
-    for region in endpoints.codecommit_regions():
-        endpoint = endpoints.resolve(region)
-        assert endpoint.known
-        assert endpoint.git_host.startswith(f"git-codecommit.{region}.")
-        assert endpoint.host_pattern.replace("*", region) == endpoint.git_host
