@@ -1,7 +1,8 @@
 """Where ssh and the AWS SDK look for their files.
 
 ssh takes `~` from the user database (the account's home), not from `$HOME`; the AWS SDK takes
-it from `$HOME`. We place ssh files where ssh will read them, and say so when the two differ.
+it from `$HOME`. We place ssh files where ssh will read them; ssh_files.location_warnings says so
+when the two differ.
 """
 
 from __future__ import annotations
@@ -26,17 +27,6 @@ def default_ssh_config() -> Path:
 
 def default_key_path() -> Path:
     return ssh_dir() / "codecommit_rsa"
-
-
-def home_mismatch() -> str | None:
-    """A sentence explaining the mismatch when $HOME is not the home ssh uses, else None."""
-    env_home = os.environ.get("HOME")
-    if env_home and Path(env_home).resolve() != ssh_home().resolve():
-        return (
-            f"$HOME is {env_home} but ssh reads {default_ssh_config()} "
-            "(ssh takes ~ from the user database, not from $HOME)"
-        )
-    return None
 
 
 def tilde(path: Path) -> str:
