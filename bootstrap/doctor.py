@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bootstrap import doctor_checks, doctor_policy, endpoints
+from bootstrap import doctor_checks, doctor_host, doctor_policy, endpoints
 from bootstrap.doctor_checks import FAIL, OK, Check, Facts
 from bootstrap.errors import EXIT_OK
 from bootstrap.iam import Aws
@@ -56,8 +56,8 @@ def run(options: Options, aws: Aws, emit: Emit) -> list[Check]:
     doctor_checks.read_ssh_options(facts)
     record(doctor_checks.iam_key(aws, facts))
     record(doctor_checks.ssh_config(facts))
-    record(doctor_checks.reach(facts))
-    record(doctor_checks.known_hosts(facts))
+    record(doctor_host.reach(facts))
+    record(doctor_host.known_hosts(facts))
     record(*doctor_policy.simulated(aws, facts))
     if options.repo:
         record(doctor_checks.git_ls_remote(aws, options.passphrase, facts))
