@@ -17,7 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "rotate",
         "replace the CodeCommit SSH key with a new one, proven with git first",
         "Generate a new key, register it with IAM, switch the managed ssh config block to it "
-        "and check with `git ls-remote --repo`. Only when that works is the old key "
+        "and check it with `git ls-remote` on --repo. Only when that works is the old key "
         "deactivated and deleted in IAM (--keep-old only deactivates it); the old private key "
         "is kept as KEY.YYYY-MM-DD.bak. If the check fails, everything is put back and the new "
         "key is left Inactive in IAM.",
