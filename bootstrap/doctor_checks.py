@@ -174,7 +174,7 @@ def iam_key(aws: Aws, facts: Facts) -> Check:
         return not_checked(name, "no IAM user to look in (see credentials)")
     if facts.pair is None:
         return not_checked(name, "no local key to look for (see local key)")
-    hint = facts.options.first("user") if facts.options else None
+    hint = evidence.key_id_hint(facts.options.first("user") if facts.options else None)
     try:
         found = registration.find(aws, facts.user, facts.pair.public, hint)
     except IamError as error:
@@ -198,13 +198,26 @@ def iam_key(aws: Aws, facts: Facts) -> Check:
     return Check(name, OK, f"{where} is {found.match.describe()} of IAM user {facts.user}")
 
 
-def _blame(facts: Facts, keyword: str) -> str:
+def _wrong(facts: Facts, detail: str, keyword: str) -> Check:
+    """A failed ssh config check that names the line that wins, and how to fix it."""
     path = facts.ssh_config or locations.default_ssh_config()
     text = files.read_text_exact(path) or ""
     winner = sshconfig.first_setting(text, facts.host, keyword)
-    if winner is None:
-        return ""
-    return f": line {winner.line} of {locations.tilde(path)} (`{winner.text.strip()}`) comes first"
+    fix = "run `bootstrap init`: it writes a Host block with your key id and key"
+    if winner is not None:
+        where = f"line {winner.line} of {locations.tilde(path)}"
+        detail += f": {where} (`{winner.text.strip()}`) comes first"
+        if not _in_managed_block(text, winner.line):
+            fix = f"move {where} below the '{sshconfig.BEGIN}' block or remove it, then {fix}"
+    return Check("ssh config", FAIL, detail, fix, EXIT_LOCAL)
+
+
+def _in_managed_block(text: str, line: int) -> bool:
+    """Whether `line` lies inside our block (then `bootstrap init` rewrites it)."""
+    lines = [t.strip() for t in text.splitlines()]
+    begin = next((n for n, t in enumerate(lines, 1) if t.startswith(sshconfig.BEGIN)), None)
+    end = next((n for n, t in enumerate(lines, 1) if t.startswith(sshconfig.END)), None)
+    return begin is not None and end is not None and begin < line < end
 
 
 def ssh_config(facts: Facts) -> Check:
@@ -213,24 +226,23 @@ def ssh_config(facts: Facts) -> Check:
         error = facts.options_error or BootstrapError("ssh -G failed")
         return Check(name, FAIL, error.cause, error.fix, EXIT_LOCAL)
     user, identity = facts.options.first("user"), facts.options.first("identityfile")
-    init_fix = "run `bootstrap init`; or move that line below the '# >>> bootstrap' block"
     key_id = facts.registered.key_id if facts.registered else None
     listed = facts.found.listed if facts.found else None
     if key_id and user != key_id:
         detail = f"ssh logs in to {facts.host} as '{user}', not as {key_id} (your key's id)"
-        return Check(name, FAIL, detail + _blame(facts, "user"), init_fix, EXIT_LOCAL)
+        return _wrong(facts, detail, "user")
     if key_id is None and listed is not None and user not in {k.key_id for k in listed}:
         detail = f"ssh logs in to {facts.host} as '{user}', not an SSH key id of {facts.user}"
-        return Check(name, FAIL, detail + _blame(facts, "user"), init_fix, EXIT_LOCAL)
+        return _wrong(facts, detail, "user")
     if not (user or "").startswith("APKA"):
         detail = f"ssh logs in to {facts.host} as '{user}'; CodeCommit needs the SSH key id"
-        return Check(name, FAIL, detail + _blame(facts, "user"), init_fix, EXIT_LOCAL)
+        return _wrong(facts, detail, "user")
     if identity is None or locations.expand(identity) != facts.key_path:
         detail = (
             f"ssh offers {identity or 'no key'} first for {facts.host}, not "
             f"{locations.tilde(facts.key_path)}"
         )
-        return Check(name, FAIL, detail + _blame(facts, "identityfile"), init_fix, EXIT_LOCAL)
+        return _wrong(facts, detail, "identityfile")
     summary = f"{facts.host} → User {user}, IdentityFile {identity}"
     if facts.options.first("identitiesonly") != "yes" and facts.agent_keys:
         return Check(

@@ -88,6 +88,11 @@ def key_facts(found: registration.Registration) -> dict[str, Any]:
     return facts
 
 
+def key_id_hint(login: str | None) -> str | None:
+    """The ssh login name, if it can be an SSH key id (IAM refuses to look up anything else)."""
+    return login if login and login.startswith("APKA") and 20 <= len(login) <= 128 else None
+
+
 def _key_lookup(aws: Aws, context: diagnose.Context, hint: str | None) -> dict[str, Any]:
     if not (context.user_name and context.key_path):
         return {}
@@ -113,7 +118,7 @@ def gather(
             with contextlib.suppress(BootstrapError):
                 updates.update(ssh_facts(gitcheck.effective_options(host, ssh_config)))
         if context.key_registered is None and aws is not None:
-            hint = updates.get("ssh_user") or context.ssh_user
+            hint = key_id_hint(updates.get("ssh_user") or context.ssh_user)
             updates.update(_key_lookup(aws, context, hint))
         if context.agent_keys is None:
             updates["agent_keys"] = agent_key_count()

@@ -179,3 +179,16 @@ def test_doctor_help_names_its_flags() -> None:
     )
     for flag in ("--region", "--repo", "--json", "--policy-file", "--key", "--ssh-config"):
         assert flag in done.stdout
+
+
+def test_host_star_above_the_block_is_named_with_its_line(sandbox: SandboxCase) -> None:
+    set_up(sandbox)
+    config = sandbox.ssh_dir / "config"
+    config.write_text("Host *\n    User deploy\n\n" + config.read_text())
+    code, checks = doctor(sandbox)
+    assert code == 5
+    check = checks["ssh config"]
+    assert check["status"] == "fail"
+    assert "as 'deploy'" in check["detail"]
+    assert "line 2 of ~/.ssh/config (`User deploy`) comes first" in check["detail"]
+    assert check["fix"].startswith("move line 2 of ~/.ssh/config below the '# >>> bootstrap'")
