@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bootstrap import doctor_checks, doctor_host, doctor_policy, endpoints
 from bootstrap.doctor_checks import FAIL, OK, Check, Facts
@@ -77,7 +77,7 @@ def exit_code(checks: list[Check]) -> int:
     return next((check.exit_code for check in checks if check.status == FAIL), EXIT_OK)
 
 
-def document(checks: list[Check]) -> dict[str, object]:
+def document(checks: list[Check]) -> dict[str, Any]:
     return {
         "command": "doctor",
         "ok": all(check.status != FAIL for check in checks),
