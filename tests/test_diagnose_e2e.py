@@ -140,6 +140,19 @@ def test_missing_repository_is_named(sandbox: SandboxCase) -> None:
 # -- the key ------------------------------------------------------------------------------------
 
 
+def test_key_deleted_in_iam(sandbox: SandboxCase) -> None:
+    repo, key_id = set_up(sandbox)
+    sandbox.iam.client("iam").delete_ssh_public_key(
+        UserName=sandbox.user_name, SSHPublicKeyId=key_id
+    )
+    code, checks = doctor(sandbox, "--repo", repo)
+    assert code == 4
+    assert checks["iam key"]["status"] == "fail"
+    assert "bootstrap init" in checks["iam key"]["fix"]
+    assert checks["git"]["kind"] == "publickey"
+    assert f"is not registered to IAM user {sandbox.user_name}" in checks["git"]["detail"]
+
+
 def test_ssh_logging_in_as_another_users_key(sandbox: SandboxCase, sandbox_factory: Any) -> None:
     repo, key_id = set_up(sandbox)
     other: SandboxCase = sandbox_factory()
