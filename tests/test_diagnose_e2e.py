@@ -186,6 +186,7 @@ def test_an_agent_offering_other_keys_first(sandbox: SandboxCase, tmp_path: Path
         code, checks = doctor(sandbox, "--repo", repo)
     finally:
         subprocess.run(["kill", str(agent)], check=True)
+    assert code == 7  # only git fails; the ssh config is a warning
     assert checks["ssh config"]["status"] == "warn"
     assert "IdentitiesOnly is off" in checks["ssh config"]["detail"]
     assert checks["git"]["kind"] == "agent-keys"
