@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         runs=args.runs,
         bits=args.bits,
         versions={
-            "bootstrap": world.version_of(*tool.command, "--version", env=tool.env)
+            "tool": world.version_of(*tool.command, "--version", env=tool.env)
             + (f" from {args.source}" if args.source else ""),
             "aws CLI": f"{world.version_of(str(aws), '--version')} ({aws})",
             "ssh": world.version_of("ssh", "-V"),
