@@ -18,9 +18,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sandbox.aws import admin_client
 from sandbox.gitaccess import KEYS_LOG, append_log
 from sandbox.iam import find_ssh_key
+from sandbox.iam_query import IamQuery
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("login", help="the SSH login name: a key id")
     args = parser.parse_args(argv)
 
-    found = find_ssh_key(admin_client("iam", args.endpoint), args.login)
+    found = find_ssh_key(IamQuery(args.endpoint), args.login)
     if found is None:
         verdict = "unknown key id"
     elif found.status != "Active":

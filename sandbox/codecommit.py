@@ -15,8 +15,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sandbox.aws import admin_client
 from sandbox.gitaccess import ACCESS_LOG, append_log, decide
+from sandbox.iam_query import IamQuery
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     outcome = decide(
         command,
         repos_dir=args.state / "repos",
-        iam=admin_client("iam", args.endpoint),
+        iam=IamQuery(args.endpoint),
         user_name=args.user,
         region=args.region,
         base_env=os.environ,

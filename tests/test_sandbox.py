@@ -25,9 +25,11 @@ from sandbox.gitaccess import (
     GitRequest,
     check_access,
     parse_request,
+    user_policy_documents,
 )
-from sandbox.iam import MotoIam
+from sandbox.iam import GIT_POLICY, MotoIam, find_ssh_key
 from sandbox.iam_policy import Decision, UnsupportedCondition, evaluate
+from sandbox.iam_query import IamQuery
 from sandbox.policies import FULL_FIX, HALF_FIX, MFA_POLICY, NARROW_FIX
 from sandbox.userdb import ENV_KEYID_ACCOUNT, home_env
 
@@ -289,6 +291,33 @@ def test_find_ssh_key_across_users(moto_iam: MotoIam) -> None:
     moto_iam.set_ssh_key_status("finder-b", key_id, "Inactive")
     assert moto_iam.find_ssh_key(key_id) == ("finder-b", "Inactive", body)
     assert moto_iam.find_ssh_key("APKA0000000000000000") is None
+
+
+def test_the_sshd_programs_query_client_answers_like_boto3(moto_iam: MotoIam) -> None:
+    """sshd's programs read IAM with IamQuery (no botocore); it must see what boto3 sees."""
+    iam = moto_iam.client("iam")
+    moto_iam.create_developer("query-a")
+    key_id = moto_iam.upload_ssh_key("query-a", "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDquery q")
+    group = "query-group"
+    iam.create_group(GroupName=group)
+    iam.add_user_to_group(GroupName=group, UserName="query-a")
+    iam.put_group_policy(GroupName=group, PolicyName="inline", PolicyDocument=json.dumps(GIT_ALLOW))
+    arn = iam.create_policy(PolicyName="query-deny", PolicyDocument=json.dumps(MFA_POLICY))[
+        "Policy"
+    ]["Arn"]
+    iam.attach_user_policy(UserName="query-a", PolicyArn=arn)
+    iam.attach_group_policy(GroupName=group, PolicyArn=arn)
+    iam.create_user(UserName="query-b")
+
+    query = IamQuery(moto_iam.endpoint)
+    assert find_ssh_key(query, key_id) == find_ssh_key(iam, key_id)
+    assert find_ssh_key(query, "APKA0000000000000000") is None
+    docs = user_policy_documents(query, "query-a")
+    assert docs == user_policy_documents(iam, "query-a")
+    assert sorted(json.dumps(d, sort_keys=True) for d in docs) == sorted(
+        json.dumps(d, sort_keys=True) for d in (GIT_POLICY, GIT_ALLOW, MFA_POLICY, MFA_POLICY)
+    )
+    assert query.get_user(UserName="query-a")["User"]["Arn"].endswith(":user/query-a")
 
 
 # --- the user-database shim -------------------------------------------------------------------
