@@ -19,8 +19,17 @@ class ClonePlan:
     existing_clone: bool  # keep_in already holds a clone of url: verify with ls-remote
 
     def preview(self) -> StepResult:
-        where = f" into {self.keep_in}" if self.keep_in else ""
-        return StepResult("test clone", SKIPPED, f"would test-clone {self.url}{where}")
+        """What act() will do, without running git (`init --check` counts on it): a kept
+        clone into a new or empty directory is created, an existing clone is unchanged (git
+        ls-remote checks it), and a throw-away clone changes nothing (so: skipped here)."""
+        details = {"url": self.url, "dir": str(self.keep_in or "")}
+        if self.keep_in is None:
+            summary = f"would test-clone {self.url} into a temporary directory (removed)"
+            return StepResult("test clone", SKIPPED, summary, details)
+        if self.existing_clone:
+            summary = f"{self.keep_in} is already a clone; would check it with git ls-remote"
+            return StepResult("test clone", UNCHANGED, summary, details)
+        return StepResult("test clone", CREATED, f"clone {self.url} into {self.keep_in}", details)
 
 
 def plan(answers: InitAnswers, endpoint: endpoints.Endpoint) -> ClonePlan | None:

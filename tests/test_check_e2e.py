@@ -85,6 +85,44 @@ def test_check_notices_drift(sandbox: SandboxCase, drift: Callable[[SandboxCase]
 
 
 @pytest.mark.e2e
+def test_check_is_10_for_a_clone_dir_init_would_create_and_0_once_it_is_a_clone(
+    sandbox: SandboxCase,
+) -> None:
+    # Everything else converged (throw-away clone): only the kept clone would change.
+    repo = ready(sandbox)
+    assert init(sandbox, "--repo", repo).returncode == 0
+    target = sandbox.home / "work" / repo
+    before = snapshot(sandbox.home)
+
+    done = check(sandbox, repo, "--clone-dir", str(target), "--json")
+    assert done.returncode == WOULD_CHANGE, done.stderr
+    steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
+    assert steps["test clone"]["action"] == "created"
+    assert steps["test clone"]["dir"] == str(target)
+    dry = init(sandbox, "--repo", repo, "--clone-dir", str(target), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    expected = f"test clone   would be created: clone {sandbox.clone_url(repo)} into {target}"
+    assert expected in dry.stdout
+    assert snapshot(sandbox.home) == before and not target.exists()
+
+    # What --check said: the real init creates the clone.
+    done = init(sandbox, "--repo", repo, "--clone-dir", str(target), "--json")
+    assert done.returncode == 0, done.stderr
+    steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
+    assert steps["test clone"]["action"] == "created"
+    assert (target / "README.md").exists()
+
+    # An existing clone is checked with ls-remote, not changed: --check and init agree again.
+    done = check(sandbox, repo, "--clone-dir", str(target), "--json")
+    assert done.returncode == 0, done.stderr
+    steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
+    assert steps["test clone"]["action"] == "unchanged"
+    again = init(sandbox, "--repo", repo, "--clone-dir", str(target), "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["changed"] is False
+
+
+@pytest.mark.e2e
 def test_check_fails_rather_than_reports_a_change_init_cannot_make(sandbox: SandboxCase) -> None:
     # An Inactive key is not ours to reactivate: a failure (exit 4), which failed_when catches.
     repo = ready(sandbox)
