@@ -88,9 +88,8 @@ def key_facts(found: registration.Registration) -> dict[str, Any]:
     return facts
 
 
-def key_id_hint(login: str | None) -> str | None:
-    """The ssh login name, if it can be an SSH key id (IAM refuses to look up anything else)."""
-    return login if login and login.startswith("APKA") and 20 <= len(login) <= 128 else None
+# The ssh login name, if it can be an SSH key id (one test, in registration; doctor asks here).
+key_id_hint = registration.key_id_hint
 
 
 def _key_lookup(aws: Aws, context: diagnose.Context, hint: str | None) -> dict[str, Any]:
@@ -118,8 +117,8 @@ def gather(
             with contextlib.suppress(BootstrapError):
                 updates.update(ssh_facts(gitcheck.effective_options(host, ssh_config)))
         if context.key_registered is None and aws is not None:
-            hint = key_id_hint(updates.get("ssh_user") or context.ssh_user)
-            updates.update(_key_lookup(aws, context, hint))
+            # registration.find tries the login first only if it can be a key id.
+            updates.update(_key_lookup(aws, context, updates.get("ssh_user") or context.ssh_user))
         if context.agent_keys is None:
             updates["agent_keys"] = agent_key_count()
     return dataclasses.replace(context, **updates) if updates else context

@@ -24,6 +24,11 @@ class Registration:
     listed: tuple[RegisteredKey, ...] | None
 
 
+def key_id_hint(login: str | None) -> str | None:
+    """`login` if it can be an SSH key id (APKA…): IAM refuses to look up anything else."""
+    return login if login and login.startswith("APKA") and 20 <= len(login) <= 128 else None
+
+
 def _same_key(registered: RegisteredKey, public: PublicKey) -> bool:
     if not registered.body:
         return False
@@ -34,7 +39,9 @@ def _same_key(registered: RegisteredKey, public: PublicKey) -> bool:
 
 
 def find(aws: Aws, user: str, public: PublicKey | None, hint_id: str | None) -> Registration:
-    """Look, read-only. `hint_id` (from our ssh config block) is tried first: one call."""
+    """Look, read-only. `hint_id` (the login of our ssh config block) is tried first, one
+    call, when it can be a key id at all (a hand-edited `User alice` cannot)."""
+    hint_id = key_id_hint(hint_id)
     if public is not None and hint_id:
         hinted = aws.get_key(user, hint_id)
         if hinted is not None and _same_key(hinted, public):

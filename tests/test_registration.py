@@ -83,6 +83,28 @@ def test_block_hint_finds_the_key_in_one_call(stubbed: Any) -> None:
     assert found.match is not None and found.match.key_id == kid("9")
 
 
+@pytest.mark.parametrize(
+    "login",
+    ["alice", "git-user-for-every-host-here", "apka" + "0" * 16],
+    ids=["short name", "name as long as a key id", "lower-case apka"],
+)
+def test_block_user_that_is_not_a_key_id_is_never_sent_to_get_ssh_public_key(
+    stubbed: Any, login: str
+) -> None:
+    # IAM refuses such an id (botocore before sending it, when shorter than 20; IAM's
+    # ValidationError otherwise): the Stubber's strict order fails on any GetSSHPublicKey
+    # call other than the listed key's.
+    aws, stub = stubbed
+    stub.add_response("list_ssh_public_keys", listing((kid("3"), "Active")))
+    stub.add_response(
+        "get_ssh_public_key",
+        key(kid("3"), BODY),
+        {"UserName": USER, "SSHPublicKeyId": kid("3"), "Encoding": "SSH"},
+    )
+    found = registration.find(aws, USER, OURS, login)
+    assert found.match is not None and found.match.key_id == kid("3")
+
+
 def test_stale_hint_falls_back_to_listing(stubbed: Any) -> None:
     aws, stub = stubbed
     stub.add_client_error("get_ssh_public_key", "NoSuchEntity", http_status_code=404)
