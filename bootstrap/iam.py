@@ -117,22 +117,41 @@ class Aws:
             self._iam = self.session.client("iam", config=_client_config())
         return self._iam
 
+    # For messages: the profile's credentials when one is set (--profile or $AWS_PROFILE),
+    # "the default credentials" only when none is.
+
+    @property
+    def _source(self) -> str:
+        return f"profile '{self.profile}'" if self.profile else "the default credentials"
+
+    @property
+    def _credentials(self) -> str:
+        return f"the credentials of {self._source}" if self.profile else self._source
+
+    @property
+    def _profile_flag(self) -> str:
+        return f" --profile {self.profile}" if self.profile else ""
+
+    @property
+    def _other_profile(self) -> str:
+        return "pass another --profile" if self.profile else "pass --profile"
+
     @contextlib.contextmanager
     def _errors(self, action: str, user: str | None = None) -> Iterator[None]:
         import botocore.exceptions as bx
 
-        who = f"profile '{self.profile}'" if self.profile else "the default credentials"
+        who, flag = self._source, self._profile_flag
         try:
             yield
         except bx.NoCredentialsError:
             raise IdentityError(
                 f"no AWS credentials found for {who}",
-                "run `aws configure` (or `aws sso login`), or pass --profile",
+                f"run `aws configure{flag}` (or `aws sso login{flag}`), or {self._other_profile}",
             ) from None
         except (bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError, bx.TokenRetrievalError):
             raise IdentityError(
                 f"the SSO session for {who} has expired or was never started",
-                f"run `aws sso login{' --profile ' + self.profile if self.profile else ''}`",
+                f"run `aws sso login{flag}`",
             ) from None
         except (bx.EndpointConnectionError, bx.ConnectTimeoutError) as exc:
             url = getattr(exc, "kwargs", {}).get("endpoint_url", "AWS")
@@ -147,14 +166,16 @@ class Aws:
         error = exc.response.get("Error", {})
         code, message = error.get("Code", ""), error.get("Message", "")
         if code in _CREDENTIAL_CODES:
+            where = f"under [{self.profile}] in" if self.profile else "in"
             return IdentityError(
-                f"AWS rejected the credentials ({code}: {message})",
-                "check the access key in ~/.aws/credentials, or pass --profile",
+                f"AWS rejected {self._credentials} ({code}: {message})",
+                f"check the access key {where} ~/.aws/credentials, or {self._other_profile}",
             )
         if code in _EXPIRED_CODES:
             return IdentityError(
-                f"the AWS credentials have expired ({code})",
-                "refresh them (`aws sso login`, or new session credentials), then run again",
+                f"{self._credentials} have expired ({code})",
+                f"refresh them (`aws sso login{self._profile_flag}`, or new session "
+                "credentials), then run again",
             )
         if code == "NoSuchEntity":
             return IamError(
