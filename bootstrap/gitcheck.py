@@ -5,8 +5,11 @@ Nothing here ever waits on a prompt: BatchMode, no terminal, and GIT_TERMINAL_PR
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -22,6 +25,8 @@ PUBLICKEY_DENIED = "Permission denied (publickey"
 # IAM→CodeCommit propagation of a new key takes about 10 s; give it up to a minute.
 PROPAGATION_WINDOW = 60.0
 _BACKOFF = (2.0, 4.0, 8.0, 12.0, 16.0, 18.0)
+# How long git may take to clean up after the Ctrl-C we pass on, before it is killed.
+STOP_GRACE = 5.0
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,11 @@ Runner = Callable[[list[str], dict[str, str], bool], GitRun]
 
 
 def run_git(args: list[str], env: dict[str, str], show_progress: bool) -> GitRun:
-    """Run git with no terminal; keep its stderr for diagnosis, echoing it when asked."""
+    """Run git with no terminal; keep its stderr for diagnosis, echoing it when asked.
+
+    If we are interrupted (Ctrl-C) while git runs, git is stopped before we go on: in its own
+    session, it never saw the Ctrl-C, and would otherwise carry on without us.
+    """
     process = subprocess.Popen(
         ["git", *args],
         env=env,
@@ -113,12 +122,35 @@ def run_git(args: list[str], env: dict[str, str], show_progress: bool) -> GitRun
     stderr = process.stderr
     assert stderr is not None
     chunks = []
-    for chunk in iter(lambda: os.read(stderr.fileno(), 4096), b""):
-        chunks.append(chunk)
-        if show_progress:
-            sys.stderr.buffer.write(chunk)
-            sys.stderr.flush()
-    return GitRun(process.wait(), b"".join(chunks).decode(errors="replace"))
+    try:
+        for chunk in iter(lambda: os.read(stderr.fileno(), 4096), b""):
+            chunks.append(chunk)
+            if show_progress:
+                sys.stderr.buffer.write(chunk)
+                sys.stderr.flush()
+        returncode = process.wait()
+    except BaseException:
+        stop(process)
+        raise
+    finally:
+        stderr.close()
+    return GitRun(returncode, b"".join(chunks).decode(errors="replace"))
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop git and what it started (its ssh): the Ctrl-C it did not get, so that it cleans up
+    as it would at a terminal; killed if it has not finished within STOP_GRACE seconds, or
+    when a second Ctrl-C comes while we wait."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGINT)  # its own session: its group is its pid
+    try:
+        process.wait(timeout=STOP_GRACE)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def with_propagation_retry(
@@ -171,13 +203,54 @@ def test_clone(
         )
 
     if keep_in is not None:
-        result = into(keep_in)
+        target = CloneTarget.before(keep_in)
+        try:
+            result = into(keep_in)
+        except BaseException:  # Ctrl-C included: no partial clone is left behind
+            target.remove_partial()
+            raise
+        if result.returncode != 0:
+            target.remove_partial()
     else:
         with tempfile.TemporaryDirectory(prefix="bootstrap-clone-") as scratch:
             result = into(Path(scratch) / "repo")
     if result.returncode != 0:
         raise fail(result, url, context)
     return result
+
+
+@dataclass(frozen=True)
+class CloneTarget:
+    """A clone's directory as it was before the clone: enough to take a failed or interrupted
+    clone back out without touching anything that was there before."""
+
+    path: Path
+    created: tuple[Path, ...]  # `path` and the parents that did not exist yet, deepest first
+    was_empty: bool  # `path` existed, as an empty directory
+
+    @classmethod
+    def before(cls, path: Path) -> CloneTarget:
+        created = tuple(p for p in (path, *path.parents) if not p.exists())
+        was_empty = not created and path.is_dir() and not any(path.iterdir())
+        return cls(path, created, was_empty)
+
+    def remove_partial(self) -> None:
+        """Remove what the clone left: the directories this run created (a parent only while
+        empty), or the contents of a directory that was empty. Never a directory that was
+        there before."""
+        if self.created:
+            shutil.rmtree(self.path, ignore_errors=True)
+            for parent in self.created[1:]:
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break
+        elif self.was_empty:
+            for entry in list(self.path.iterdir()):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
 
 
 def ls_remote(
