@@ -18,7 +18,17 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from bootstrap import askpass, config_step, diagnose, files, gitcheck, keys, locations, registration
+from bootstrap import (
+    askpass,
+    config_step,
+    diagnose,
+    evidence,
+    files,
+    gitcheck,
+    keys,
+    locations,
+    registration,
+)
 from bootstrap.errors import BootstrapError, GitAccessError, IamError, LocalFileError
 from bootstrap.iam import Aws, RegisteredKey
 from bootstrap.lifecycle import Change, Installed, identify
@@ -47,6 +57,7 @@ class RotatePlan:
     listed: tuple[RegisteredKey, ...]
     config: config_step.ConfigPlan
     backup: Path  # where the old private key goes, e.g. codecommit_rsa.2026-11-28.bak
+    user_arn: str | None = None  # from sts (None with --user): names the user in a diagnosis
 
     @property
     def key_path(self) -> Path:
@@ -131,7 +142,8 @@ def look(setup: Installed, options: RotateOptions, aws: Aws) -> RotatePlan:
                 f"{leftover} is in the way (left by an interrupted rotate?)",
                 f"check it is not a key you use, delete it, then run again: rm {leftover}",
             )
-    user = identify(aws, setup).user_name or ""
+    identity = identify(aws, setup)
+    user = identity.user_name or ""
     found = registration.find(aws, user, old.public, setup.block_key_id)
     listed = found.listed if found.listed is not None else tuple(aws.list_keys(user))
     # The new key needs a free slot: explain the limit before anything changes.
@@ -144,7 +156,15 @@ def look(setup: Installed, options: RotateOptions, aws: Aws) -> RotatePlan:
     )
     config = config_step.prove_candidate(config, setup.host, setup.key_path)
     return RotatePlan(
-        setup, options, user, old, found.match, listed, config, backup_name(setup.key_path)
+        setup,
+        options,
+        user,
+        old,
+        found.match,
+        listed,
+        config,
+        backup_name(setup.key_path),
+        identity.arn,
     )
 
 
@@ -195,7 +215,10 @@ def swap_in(key: Path, backup: Path, new: keys.KeyPair, undo: Undo) -> StepResul
     )
 
 
-def _verify(plan: RotatePlan, key_id: str, report: Reporter) -> StepResult:
+def _verify(plan: RotatePlan, key_id: str, aws: Aws, report: Reporter) -> StepResult:
+    """git ls-remote with the new key. A failure is explained as init explains its clone's
+    (evidence.reexplain: the user's policies, what ssh sends, the key in IAM), while the new
+    key and block are still in place, before they are undone."""
     context = diagnose.Context(
         region=plan.setup.region,
         repo=plan.options.repo,
@@ -203,14 +226,20 @@ def _verify(plan: RotatePlan, key_id: str, report: Reporter) -> StepResult:
         key_path=str(plan.key_path),
         fresh_upload=True,
         user_name=plan.user,
+        user_arn=plan.user_arn,
+        profile=plan.setup.profile,
     )
 
     def waiting(delay: float) -> None:
         report.info(f"CodeCommit does not accept the new key yet; retrying in {delay:.0f} s")
 
+    ssh_config = plan.config.ssh_flag_config
     with askpass.environment(plan.options.passphrase) as extra:
-        env = gitcheck.git_env(plan.config.ssh_flag_config, extra)
-        gitcheck.ls_remote(plan.url, env, fresh_upload=True, context=context, on_retry=waiting)
+        env = gitcheck.git_env(ssh_config, extra)
+        try:
+            gitcheck.ls_remote(plan.url, env, fresh_upload=True, context=context, on_retry=waiting)
+        except GitAccessError as error:
+            raise evidence.reexplain(error, context, aws, plan.setup.host, ssh_config) from None
     return StepResult(
         "git check", UNCHANGED, f"git ls-remote {plan.url} works with {key_id}", {"url": plan.url}
     )
@@ -247,7 +276,7 @@ def _switch(plan: RotatePlan, aws: Aws, report: Reporter, undo: Undo) -> str:
         )
     )
     try:
-        report.step(_verify(plan, key_id, report))
+        report.step(_verify(plan, key_id, aws, report))
     except GitAccessError as error:
         error.details["new_key_id"] = key_id
         raise

@@ -114,13 +114,37 @@ def test_failed_check_puts_everything_back_and_says_why(sandbox: SandboxCase) ->
     done = rotate(sandbox, "--repo", repo)
 
     _assert_rolled_back(sandbox, before, old_id, done)
-    assert "explicitly denies codecommit:GitPull" in done.stderr  # the diagnosis
-    assert "fix: exempt codecommit:GitPull" in done.stderr
+    # The diagnosis, with the evidence init gathers for its clone (evidence.reexplain): the
+    # user's policies are read, so the statement is named, and the fix says how to patch it.
+    error, fix = done.stderr.splitlines()
+    assert (
+        "statement 'BlockMostAccessUnlessSignedInWithMFA' of inline policy 'require-mfa' "
+        "denies codecommit:GitPull" in error
+    )
+    assert "without MFA" in error
+    assert fix.startswith("  fix: exempt codecommit:GitPull")
+    assert (
+        f"aws iam get-user-policy --user-name {sandbox.user_name} --policy-name require-mfa" in fix
+    )
     # Once the policy is fixed, git works again with the old key, untouched.
     sandbox.iam.client("iam").delete_user_policy(
         UserName=sandbox.user_name, PolicyName="require-mfa"
     )
     assert sandbox.git("ls-remote", sandbox.clone_url(repo)).returncode == 0
+
+
+def test_failed_check_json_names_the_statement_and_the_new_key(sandbox: SandboxCase) -> None:
+    repo, old_id = set_up(sandbox)
+    sandbox.put_user_policy(MFA_POLICY, name="require-mfa")
+    done = rotate(sandbox, "--repo", repo, "--json")
+    assert done.returncode == 7, done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error["kind"] == "mfa-explicit-deny"
+    assert "'BlockMostAccessUnlessSignedInWithMFA' of inline policy 'require-mfa'" in error["cause"]
+    assert "with an explicit deny" in error["git_stderr"]
+    statuses_now = statuses(sandbox)
+    assert statuses_now.pop(old_id) == "Active"
+    assert statuses_now == {error["new_key_id"]: "Inactive"}
 
 
 def test_missing_repository_rolls_back(sandbox: SandboxCase) -> None:
