@@ -39,6 +39,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     init.add_argument("--clone-dir", metavar="DIR", help="keep the test clone in DIR")
     init.add_argument("--no-clone", action="store_true", help="skip the test clone")
     init.add_argument(
+        "--retest",
+        action="store_true",
+        help="test-clone even if this exact setup already cloned (a re-run that changes "
+        "nothing skips the clone otherwise)",
+    )
+    init.add_argument(
         "--check",
         action="store_true",
         help=f"change nothing; exit 0 if nothing would change, {EXIT_WOULD_CHANGE} if something "

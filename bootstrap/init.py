@@ -27,10 +27,11 @@ from bootstrap import (
     registration,
     setup_steps,
     ssh_files,
+    verified,
 )
-from bootstrap.errors import GitAccessError, IdentityError, StoppedByUser
+from bootstrap.errors import GitAccessError, IdentityError, LocalFileError, StoppedByUser
 from bootstrap.iam import Aws, Identity
-from bootstrap.options import CREATED, UNCHANGED, InitAnswers, StepResult
+from bootstrap.options import CREATED, SKIPPED, UNCHANGED, InitAnswers, StepResult
 from bootstrap.output import Reporter
 from bootstrap.prompts import Prompter
 from bootstrap.undo import Undo
@@ -50,6 +51,7 @@ class InitPlan:
     known_in: Path | None  # the known_hosts file that already trusts the host
     server_key: keys.PublicKey | None  # verified, to be added when known_in is None
     clone: clone_step.ClonePlan | None
+    proved_at: str | None = None  # when a clone proved this exact setup (then: no clone)
 
     @property
     def user(self) -> str:
@@ -92,12 +94,20 @@ class InitPlan:
             )
         else:
             host = StepResult("host key", UNCHANGED, f"{self.target.known_hosts_name} is known")
-        clone = (
-            self.clone.preview()
-            if self.clone
-            else StepResult("test clone", "skipped", "--no-clone")
+        return [key, registered, config, host, self.clone_preview()]
+
+    def clone_preview(self) -> StepResult:
+        if self.clone is None:
+            return StepResult("test clone", SKIPPED, "--no-clone")
+        if self.proved_at is None:
+            return self.clone.preview()
+        return StepResult(
+            "test clone",
+            UNCHANGED,
+            f"this exact setup cloned {self.clone.url} at {self.proved_at}; not cloned again "
+            "(--retest clones, `bootstrap doctor --repo` checks access)",
+            {"url": self.clone.url, "proved_at": self.proved_at},
         )
-        return [key, registered, config, host, clone]
 
 
 def identify(aws: Aws, answers: InitAnswers) -> Identity:
@@ -142,24 +152,72 @@ def look(answers: InitAnswers, aws: Aws, report: Reporter, prompter: Prompter) -
     options = config_step.effective_after_write(config, host)
     target = hostkeys.Target.from_options(host, options)
     known_in = hostkeys.known_entry_file(target)
-    # Read every run, known or not: what the server offers decides the `+ssh-rsa` lines.
-    offer = hostkeys.fetch_offer(target)
+    clone = clone_step.plan(answers, endpoint)
+    proved_at = _proved_at(answers, clone, pair, found, config, known_in, user)
     server_key = None
-    if known_in is None:
-        server_key = offer.key
-        published = endpoint.published_fingerprint
-        pinned = hostkeys.confirm_unpublished(
-            server_key, answers.region, published, answers.accept_host_key, prompter
-        )
-        for warning in hostkeys.verify(server_key, answers.region, published, pinned):
-            report.warn(warning)
-    reason = legacy_rsa.decide(host, offer.host_key_algorithms, options)
-    config = config_step.with_legacy_rsa(config, reason)
+    if proved_at is None:
+        # What the server offers decides the `+ssh-rsa` lines (a proved setup keeps its own).
+        offer = hostkeys.fetch_offer(target)
+        if known_in is None:
+            server_key = offer.key
+            published = endpoint.published_fingerprint
+            pinned = hostkeys.confirm_unpublished(
+                server_key, answers.region, published, answers.accept_host_key, prompter
+            )
+            for warning in hostkeys.verify(server_key, answers.region, published, pinned):
+                report.warn(warning)
+        reason = legacy_rsa.decide(host, offer.host_key_algorithms, options)
+        config = config_step.with_legacy_rsa(config, reason)
     for warning in config.warnings():
         report.warn(warning)
-    clone = clone_step.plan(answers, endpoint)
     return InitPlan(
-        answers, endpoint, identity, pair, found, config, target, known_in, server_key, clone
+        answers,
+        endpoint,
+        identity,
+        pair,
+        found,
+        config,
+        target,
+        known_in,
+        server_key,
+        clone,
+        proved_at,
+    )
+
+
+def _proved_at(
+    answers: InitAnswers,
+    clone: clone_step.ClonePlan | None,
+    pair: keys.KeyPair | None,
+    found: registration.Registration,
+    config: config_step.ConfigPlan,
+    known_in: Path | None,
+    user: str,
+) -> str | None:
+    """When a clone proved the setup as it stands, if a re-run would change none of it."""
+    if answers.retest or clone is None or (clone.keep_in is not None and not clone.existing_clone):
+        return None
+    match = found.match
+    if pair is None or match is None or known_in is None:
+        return None
+    if config.action_for(match.key_id) != UNCHANGED:
+        return None
+    return verified.proved_at(
+        answers.ssh_config, _setup_digest(answers, user, match.key_id, pair, known_in)
+    )
+
+
+def _setup_digest(
+    answers: InitAnswers, user: str, key_id: str, pair: keys.KeyPair, known_hosts: Path
+) -> str:
+    return verified.digest(
+        region=answers.region,
+        repo=answers.repo or "",
+        user=user,
+        key_id=key_id,
+        public_key=pair.public.material,
+        ssh_config=answers.ssh_config,
+        known_hosts=known_hosts,
     )
 
 
@@ -187,11 +245,20 @@ def act(plan: InitPlan, aws: Aws, report: Reporter) -> None:
         user_arn=plan.identity.arn,
         profile=answers.profile,
     )
+    if plan.proved_at is not None:
+        report.step(plan.clone_preview())
+        return
     try:
         clone_step.act(plan.clone, answers, plan.config.ssh_flag_config, context, report)
     except GitAccessError as error:
         # Only now is it worth reading the user's policies or asking ssh what it sends.
         raise evidence.reexplain(error, context, aws, host, plan.config.ssh_flag_config) from None
+    known_in = hostkeys.known_entry_file(plan.target)
+    if plan.clone is not None and pair is not None and known_in is not None:
+        with contextlib.suppress(OSError, LocalFileError):  # unrecorded: one more clone later
+            verified.remember(
+                answers.ssh_config, _setup_digest(answers, plan.user, key_id, pair, known_in)
+            )
 
 
 def warn_about_locations(

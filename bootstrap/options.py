@@ -29,6 +29,7 @@ class InitAnswers:
     ssh_config_is_default: bool
     accept_host_key: str | None
     dry_run: bool = False
+    retest: bool = False  # clone even when this exact setup was proved before
 
 
 @dataclass(frozen=True)

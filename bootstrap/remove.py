@@ -24,6 +24,7 @@ from bootstrap import (
     known_hosts_cleanup,
     locations,
     sshconfig,
+    verified,
 )
 from bootstrap.errors import LocalFileError
 from bootstrap.iam import Aws, RegisteredKey
@@ -194,4 +195,5 @@ def act(plan: RemovePlan, aws: Aws) -> list[StepResult]:
         known_hosts_cleanup.remove(path, set(plan.candidates))
     for path in plan.key_files:
         path.unlink(missing_ok=True)
+    verified.forget(plan.setup.ssh_config)  # proofs of a setup that is gone
     return plan.steps()

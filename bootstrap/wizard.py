@@ -385,6 +385,7 @@ def from_flags(args: argparse.Namespace, profile: str | None, region: str) -> In
         ssh_config_is_default=ssh_config == default_config,
         accept_host_key=normalise_fingerprint(args.accept_host_key),
         dry_run=args.dry_run,
+        retest=args.retest,
     )
 
 

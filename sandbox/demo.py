@@ -47,6 +47,10 @@ def step(text: str) -> None:
 
 
 def main() -> int:
+    if not sys.platform.startswith("linux"):
+        # Elsewhere the LD_PRELOAD shim has no effect and ssh would use your real ~/.ssh.
+        print(f"make demo runs on Linux only (this is {sys.platform})", file=sys.stderr)
+        return 1
     try:
         shim = home_env(HOME)
     except ShimBuildError as error:

@@ -1,8 +1,9 @@
 """Each failure's real message, through real ssh and git from the test sshd, explained.
 
 `bootstrap init` (its test clone) and `bootstrap doctor --repo` (its live ls-remote) run as
-subprocesses against moto IAM and the OpenSSH double; a few cases run plain git and explain its
-stderr directly, as `rotate` and scripts would.
+subprocesses against moto IAM and the OpenSSH double (init again after IAM changed, with
+--retest: no local file changed, so a plain re-run would not clone); a few cases run plain git and
+explain its stderr directly, as scripts would.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def set_up(case: SandboxCase) -> tuple[str, str]:
 
 
 def init_error(case: SandboxCase, repo: str) -> dict[str, Any]:
-    done = init(case, "--repo", repo, "--json")
+    """Run init again after IAM changed: --retest, since no local file changed."""
+    done = init(case, "--repo", repo, "--json", "--retest")
     assert done.returncode == 7, done.stderr
     error: dict[str, Any] = json.loads(done.stdout)["error"]
     return error
@@ -77,7 +79,7 @@ def test_init_explains_the_mfa_deny_in_two_lines_naming_the_statement(
 ) -> None:
     repo, _ = set_up(sandbox)
     sandbox.put_user_policy(policies.MFA_POLICY)
-    done = init(sandbox, "--repo", repo)
+    done = init(sandbox, "--repo", repo, "--retest")
     assert done.returncode == 7
     error, fix = done.stderr.splitlines()
     assert error.startswith("error: statement 'BlockMostAccessUnlessSignedInWithMFA' of inline ")
@@ -105,7 +107,7 @@ def test_the_printed_fix_works(sandbox: SandboxCase, tmp_path: Path) -> None:
     patched = sandbox.run("policy", "--from", str(saved))
     assert patched.returncode == 0, patched.stderr
     sandbox.put_user_policy(json.loads(patched.stdout))
-    done = init(sandbox, "--repo", repo)
+    done = init(sandbox, "--repo", repo, "--retest")
     assert done.returncode == 0, done.stderr
 
 

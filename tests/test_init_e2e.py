@@ -204,9 +204,63 @@ def test_clone_dir_is_kept_and_a_rerun_verifies_it(sandbox: SandboxCase) -> None
     target = sandbox.home / "work" / repo
     assert init(sandbox, "--repo", repo, "--clone-dir", str(target)).returncode == 0
     assert (target / "README.md").exists()
-    again = init(sandbox, "--repo", repo, "--clone-dir", str(target), "--json")
+    marks = sandbox.server.log_marks()
+    again = init(sandbox, "--repo", repo, "--clone-dir", str(target), "--json", "--retest")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["changed"] is False
+    assert "allowed" in sandbox.server.log_text(marks)  # git ls-remote reached the server
+
+
+# -- a re-run of a setup a clone proved ----------------------------------------------------------
+
+
+def clone_step(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert done.returncode == 0, done.stderr
+    [step] = [s for s in json.loads(done.stdout)["steps"] if s["step"] == "test clone"]
+    return step
+
+
+def test_rerun_of_a_proved_setup_does_not_connect(sandbox: SandboxCase) -> None:
+    repo = ready(sandbox)
+    assert init(sandbox, "--repo", repo).returncode == 0
+    marks = sandbox.server.log_marks()
+    step = clone_step(init(sandbox, "--repo", repo, "--json"))
+    assert step["action"] == "unchanged" and step["proved_at"]
+    assert "--retest" in step["summary"]
+    assert sandbox.server.log_marks() == marks  # no connection: not even a key lookup
+
+
+def test_retest_clones_again_and_changes_nothing(sandbox: SandboxCase) -> None:
+    repo = ready(sandbox)
+    assert init(sandbox, "--repo", repo).returncode == 0
+    before, marks = snapshot(sandbox.home), sandbox.server.log_marks()
+    step = clone_step(init(sandbox, "--repo", repo, "--json", "--retest"))
+    assert step["action"] == "unchanged" and "proved_at" not in step
+    assert "allowed" in sandbox.server.log_text(marks)
+    assert snapshot(sandbox.home) == before
+
+
+@pytest.mark.parametrize("change", ["edit the ssh config", "another repository"])
+def test_a_setup_that_differs_is_cloned_again(sandbox: SandboxCase, change: str) -> None:
+    repo = ready(sandbox)
+    assert init(sandbox, "--repo", repo).returncode == 0
+    if change == "edit the ssh config":
+        with open(sandbox.home / ".ssh/config", "a", encoding="utf-8") as config:
+            config.write("# a line of the user's own\n")
+    else:
+        repo = sandbox.create_repo()
+    marks = sandbox.server.log_marks()
+    step = clone_step(init(sandbox, "--repo", repo, "--json"))
+    assert "proved_at" not in step
+    assert "allowed" in sandbox.server.log_text(marks)
+    assert "proved_at" in clone_step(init(sandbox, "--repo", repo, "--json"))
+
+
+def test_a_failed_clone_proves_nothing(sandbox: SandboxCase) -> None:
+    sandbox.write_routing()
+    missing = "no-such-repository"
+    assert init(sandbox, "--repo", missing).returncode == 7
+    assert init(sandbox, "--repo", missing).returncode == 7  # tried again, failed again
 
 
 def test_clone_dir_holding_something_else_is_refused_before_any_change(

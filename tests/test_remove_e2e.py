@@ -44,6 +44,8 @@ def test_remove_restores_the_config_bytes_and_cleans_iam_and_known_hosts(
     config_before, known_before = config.read_bytes(), known.read_bytes()
     assert init(sandbox, "--repo", repo).returncode == 0
     assert known.read_bytes() != known_before  # init added its (marked) entry
+    proof = sandbox.ssh_dir / "bootstrap.verified.json"
+    assert proof.exists()  # init's record of the clone that proved the setup
 
     done = remove(sandbox, "--yes", "--json")
 
@@ -57,6 +59,7 @@ def test_remove_restores_the_config_bytes_and_cleans_iam_and_known_hosts(
     assert config.read_bytes() == config_before
     assert known.read_bytes() == known_before
     assert iam_keys(sandbox) == []
+    assert not proof.exists()
     assert (sandbox.ssh_dir / "codecommit_rsa").exists()
     assert (sandbox.ssh_dir / "codecommit_rsa.pub").exists()
 

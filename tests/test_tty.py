@@ -133,7 +133,7 @@ def test_esc_at_the_summary_stops_and_changes_nothing(sandbox: SandboxCase) -> N
         f"+ registration upload the key to {sandbox.user_name}",
         "+ ssh config   ~/.ssh/config: Host git-codecommit.*.amazonaws.com",
         "= host key     git-codecommit.us-east-1.amazonaws.com is known",
-        f"· test clone   would test-clone {sandbox.clone_url(repo)} into {sandbox.home / repo}",
+        f"+ test clone   clone {sandbox.clone_url(repo)} into {sandbox.home / repo}",
     ):
         assert planned in summary
     assert _COLOR.search(transcript), "a terminal without NO_COLOR gets color"
