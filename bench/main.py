@@ -1,7 +1,7 @@
 """`python -m bench`: time `bootstrap init` against the manual path and print the table.
 
 Each round makes new developers (temporary home, IAM user, repository) and runs, in order:
-(a) `bootstrap init --yes` fresh, (b) the same again, (b') again with --no-clone, and (c) the
+(a) `bootstrap init --yes` fresh, (b) the same again, (b') again with --retest, and (c) the
 manual path for another new developer. Rounds interleave, so a, b and c see the same load.
 """
 
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     fresh = Samples("(a) `bootstrap init --yes`, fresh")
     rerun = Samples("(b) `bootstrap init --yes`, re-run")
     manual = Samples("(c) manual: ssh-keygen, 3 × aws, config block, git clone")
-    quiet_rerun = Samples("(b′) re-run with --no-clone (no SSH connection)")
+    retest = Samples("(b′) re-run with --retest (clones again)")
     steps: dict[str, Samples] = {}
     with world.started() as w, tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         print(f"bench: moto at {w.iam.endpoint}, sshd on port {w.server.port}", file=sys.stderr)
@@ -155,21 +155,21 @@ def main(argv: list[str] | None = None) -> int:
             dev, other = w.developer("tool"), w.developer("manual")
             a = scenarios.bootstrap_init(tool, dev, args.bits)
             b = scenarios.bootstrap_init(tool, dev, args.bits)
-            b_quiet = scenarios.bootstrap_init(tool, dev, args.bits, "--no-clone")
+            b_retest = scenarios.bootstrap_init(tool, dev, args.bits, "--retest")
             c_steps = scenarios.manual(aws, other, args.bits)
             c = sum(c_steps.values())
             w.retire(dev)
             w.retire(other)
             name = f"round {round_number + 1}" if round_number >= 0 else "warm-up"
             print(
-                f"bench: {name}: a {a:.2f} s, b {b:.2f} s, b′ {b_quiet:.2f} s, c {c:.2f} s",
+                f"bench: {name}: a {a:.2f} s, b {b:.2f} s, b′ {b_retest:.2f} s, c {c:.2f} s",
                 file=sys.stderr,
             )
             if round_number < 0:
                 continue
             fresh.seconds.append(a)
             rerun.seconds.append(b)
-            quiet_rerun.seconds.append(b_quiet)
+            retest.seconds.append(b_retest)
             manual.seconds.append(c)
             for step, seconds in c_steps.items():
                 steps.setdefault(step, Samples(f"(c) {step}")).seconds.append(seconds)
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     context.load_after = report.load_average()
     text = report.markdown(
         context,
-        report.Results(fresh, rerun, manual, quiet_rerun, steps["git clone"]),
+        report.Results(fresh, rerun, manual, retest, steps["git clone"]),
         list(steps.values()),
         costs,
         requests,
