@@ -21,6 +21,7 @@ from bootstrap import (
     evidence,
     files,
     hostkeys,
+    key_ahead,
     keys,
     legacy_rsa,
     locations,
@@ -31,6 +32,7 @@ from bootstrap import (
 )
 from bootstrap.errors import GitAccessError, IdentityError, LocalFileError, StoppedByUser
 from bootstrap.iam import Aws, Identity
+from bootstrap.key_ahead import KeyAhead
 from bootstrap.options import CREATED, SKIPPED, UNCHANGED, InitAnswers, StepResult
 from bootstrap.output import Reporter
 from bootstrap.prompts import Prompter
@@ -221,12 +223,12 @@ def _setup_digest(
     )
 
 
-def act(plan: InitPlan, aws: Aws, report: Reporter) -> None:
+def act(plan: InitPlan, aws: Aws, report: Reporter, ahead: KeyAhead | None = None) -> None:
     """Make the changes; undo the setup steps if one of them fails."""
     answers, host = plan.answers, plan.endpoint.git_host
     undo = Undo()
     try:
-        pair, result = setup_steps.make_key(answers, plan.pair, undo)
+        pair, result = setup_steps.make_key(answers, plan.pair, undo, ahead)
         report.step(result)
         key_id, uploaded, result = setup_steps.register(aws, plan.user, pair, plan.found, undo)
         report.step(result)
@@ -286,6 +288,7 @@ def run(answers: InitAnswers, prompter: Prompter, report: Reporter) -> None:
     warn_about_locations(answers, endpoints.resolve(answers.region), report)
     aws = Aws(answers.profile, answers.region)
     with _lock_if_writing(answers):
+        ahead = key_ahead.start_if_needed(answers)
         plan = look(answers, aws, report, prompter)
         preview = plan.preview()
         if answers.dry_run:
@@ -299,4 +302,4 @@ def run(answers: InitAnswers, prompter: Prompter, report: Reporter) -> None:
         # act() undoes the setup steps when one of them fails; the test clone is on its own.
         setup = [result.step for result in preview if result.step != "test clone"]
         report.acting([result.step for result in preview], undone_on_failure=setup)
-        act(plan, aws, report)
+        act(plan, aws, report, ahead)

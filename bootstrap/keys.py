@@ -11,7 +11,7 @@ import getpass
 import hashlib
 import socket
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bootstrap import files
@@ -189,8 +189,21 @@ def default_comment() -> str:
     return f"{getpass.getuser()}@{socket.gethostname()} codecommit"
 
 
+@dataclass(frozen=True)
+class NewKey:
+    """A generated pair not yet on disk: the private key in OpenSSH format, and its public key."""
+
+    private_bytes: bytes = field(repr=False)
+    public: PublicKey
+
+
 def generate_pair(private_path: Path, bits: int, passphrase: bytes | None, comment: str) -> KeyPair:
     """Create a new RSA pair in OpenSSH format: private 0600 from birth, public 0644."""
+    return write_pair(private_path, new_key(bits, passphrase, comment))
+
+
+def new_key(bits: int, passphrase: bytes | None, comment: str) -> NewKey:
+    """Generate an RSA pair in memory (cryptography releases the GIL while it works)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -206,14 +219,17 @@ def generate_pair(private_path: Path, bits: int, passphrase: bytes | None, comme
     public_line = key.public_key().public_bytes(
         serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
     )
-    public = PublicKey.parse(f"{public_line.decode()} {comment}")
-    files.create_private(private_path, private_bytes)
+    return NewKey(private_bytes, PublicKey.parse(f"{public_line.decode()} {comment}"))
+
+
+def write_pair(private_path: Path, key: NewKey) -> KeyPair:
+    files.create_private(private_path, key.private_bytes)
     try:
-        files.atomic_write(public_path_for(private_path), (public.line + "\n").encode(), 0o644)
+        files.atomic_write(public_path_for(private_path), (key.public.line + "\n").encode(), 0o644)
     except BaseException:
         private_path.unlink()
         raise
-    return KeyPair(private_path, public)
+    return KeyPair(private_path, key.public)
 
 
 def write_missing_public(pair: KeyPair) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bootstrap import config_step, files, hostkeys, keys, locations, registration
 from bootstrap.iam import Aws
+from bootstrap.key_ahead import KeyAhead
 from bootstrap.options import CREATED, UNCHANGED, UPDATED, InitAnswers, StepResult
 from bootstrap.undo import Undo
 
@@ -24,13 +25,17 @@ def key_details(pair: keys.KeyPair) -> dict[str, object]:
 
 
 def make_key(
-    answers: InitAnswers, pair: keys.KeyPair | None, undo: Undo
+    answers: InitAnswers, pair: keys.KeyPair | None, undo: Undo, ahead: KeyAhead | None = None
 ) -> tuple[keys.KeyPair, StepResult]:
+    """`ahead`: the new key, already being generated (see key_ahead)."""
     if pair is None:
         files.ensure_private_dir(answers.key_path.parent)
-        pair = keys.generate_pair(
-            answers.key_path, answers.key_bits, answers.passphrase, keys.default_comment()
+        new = (
+            ahead.result()
+            if ahead is not None
+            else keys.new_key(answers.key_bits, answers.passphrase, keys.default_comment())
         )
+        pair = keys.write_pair(answers.key_path, new)
         undo.push(pair.private_path.unlink)
         undo.push(pair.public_path.unlink)
         return pair, StepResult("key", CREATED, describe_key(pair), key_details(pair))
