@@ -70,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         # JSON output is for scripts: never draw prompts into it.
         prompter = prompts.for_run(args.yes or args.json)
+        early = None if prompter.interactive else wizard.early_key(args)
         answers = wizard.resolve_init(args, prompter, note=report.note)
-        init.run(answers, prompter, report)
+        init.run(answers, prompter, report, early)
     except (BootstrapError, KeyboardInterrupt) as caught:
         # Ctrl-C outside a prompt (while acting) arrives as KeyboardInterrupt, after the
         # setup steps' undo has run.

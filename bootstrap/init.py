@@ -284,11 +284,14 @@ def _lock_if_writing(answers: InitAnswers) -> Iterator[None]:
         yield
 
 
-def run(answers: InitAnswers, prompter: Prompter, report: Reporter) -> None:
+def run(
+    answers: InitAnswers, prompter: Prompter, report: Reporter, early: KeyAhead | None = None
+) -> None:
+    """`early`: a new key already being generated from the flags (wizard.early_key)."""
     warn_about_locations(answers, endpoints.resolve(answers.region), report)
     aws = Aws(answers.profile, answers.region)
     with _lock_if_writing(answers):
-        ahead = key_ahead.start_if_needed(answers)
+        ahead = key_ahead.start_if_needed(answers, early)
         plan = look(answers, aws, report, prompter)
         preview = plan.preview()
         if answers.dry_run:

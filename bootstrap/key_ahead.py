@@ -9,13 +9,15 @@ run that stops before then drops it, unwritten.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from bootstrap import keys
 from bootstrap.options import InitAnswers
 
 
 class KeyAhead:
-    def __init__(self, bits: int, passphrase: bytes | None, comment: str) -> None:
+    def __init__(self, path: Path, bits: int, passphrase: bytes | None, comment: str) -> None:
+        self.wanted = (path, bits, passphrase)
         self._key: keys.NewKey | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(
@@ -37,9 +39,19 @@ class KeyAhead:
         return self._key
 
 
-def start_if_needed(answers: InitAnswers) -> KeyAhead | None:
+def start_for(path: Path, bits: int, passphrase: bytes | None, dry_run: bool) -> KeyAhead | None:
     """Start generating when the key step will surely create a key: a real run, no key there."""
-    path = answers.key_path
-    if answers.dry_run or path.exists() or keys.public_path_for(path).exists():
+    if dry_run or path.exists() or keys.public_path_for(path).exists():
         return None
-    return KeyAhead(answers.key_bits, answers.passphrase, keys.default_comment())
+    return KeyAhead(path, bits, passphrase, keys.default_comment())
+
+
+def start_if_needed(answers: InitAnswers, early: KeyAhead | None = None) -> KeyAhead | None:
+    """`early` (wizard.early_key) if it is the key the answers ask for, else a new start."""
+    if early is not None and early.wanted == (
+        answers.key_path,
+        answers.key_bits,
+        answers.passphrase,
+    ):
+        return early
+    return start_for(answers.key_path, answers.key_bits, answers.passphrase, answers.dry_run)
