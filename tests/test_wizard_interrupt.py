@@ -18,7 +18,7 @@ from bootstrap.undo import Undo
 def interrupt_at_registration(monkeypatch: pytest.MonkeyPatch, undone: list[str]) -> None:
     """The key step acts (and leaves its undo); Ctrl-C lands during the registration."""
 
-    def make_key(answers: Any, pair: Any, undo: Undo) -> tuple[Any, StepResult]:
+    def make_key(answers: Any, pair: Any, undo: Undo, ahead: Any) -> tuple[Any, StepResult]:
         undo.push(lambda: undone.append("key removed"))
         return object(), StepResult("key", CREATED, "a new key")
 
@@ -55,7 +55,7 @@ def test_ctrl_c_while_acting_exits_130_saying_stopped_and_undone(
     undone: list[str] = []
     interrupt_at_registration(monkeypatch, undone)
 
-    def run(answers: Any, prompter: Any, report: Reporter) -> None:
+    def run(answers: Any, prompter: Any, report: Reporter, early: Any) -> None:
         report.acting(
             ["key", "registration", "ssh config", "host key", "test clone"],
             undone_on_failure=["key", "registration", "ssh config", "host key"],
