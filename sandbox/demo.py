@@ -13,6 +13,7 @@ the double's key, which is not CodeCommit's).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,8 @@ from sandbox.userdb import REPO_ROOT, ShimBuildError, home_env
 REGION = "eu-south-1"
 USER = "demo-developer"
 REPO = "demo"
-HOME = REPO_ROOT / "demo-home"
+# $SANDBOX_DEMO_HOME lets the demo's own test run it elsewhere.
+HOME = Path(os.environ.get("SANDBOX_DEMO_HOME", REPO_ROOT / "demo-home"))
 MARKER = ".sandbox-demo-home"
 
 

@@ -1,0 +1,35 @@
+"""`make demo`, the newcomer's first command: it must keep working end to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sandbox.userdb import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_onboards_clones_and_reruns_unchanged(userdb_shim: Path, tmp_path: Path) -> None:
+    home = tmp_path / "demo-home"
+    done = subprocess.run(
+        [sys.executable, "-m", "sandbox.demo"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "SANDBOX_DEMO_HOME": str(home)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    first, again = done.stdout.split("== the same again")
+    assert "✓ key          created: ~/.ssh/codecommit_rsa" in first
+    assert "✓ test clone   unchanged: cloned ssh://git-codecommit.eu-south-1" in first
+    assert again.count("unchanged:") == 6
+    assert "this exact setup cloned" in again
+    assert (home / "src" / "demo" / "README.md").exists()  # the developer's own plain git clone
+    assert (home / ".ssh" / "codecommit_rsa").exists()
