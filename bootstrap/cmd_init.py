@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import traceback
 
 from bootstrap import cli
 from bootstrap.errors import EXIT_OK, EXIT_WOULD_CHANGE, BootstrapError
@@ -77,10 +76,6 @@ def run(args: argparse.Namespace) -> int:
         # Ctrl-C outside a prompt (while acting) arrives as KeyboardInterrupt, after the
         # setup steps' undo has run.
         error = caught if isinstance(caught, BootstrapError) else StoppedByUser()
-        report.failure(error)
-        report.finish(error)
-        if args.debug:
-            traceback.print_exc()
-        return error.exit_code
+        return report.failed(error, args.debug)
     report.finish()
     return EXIT_WOULD_CHANGE if args.check and report.changed else EXIT_OK

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import traceback
 from typing import TYPE_CHECKING
 
 from bootstrap import cli
@@ -58,11 +57,7 @@ def run(args: argparse.Namespace) -> int:
         for result in results:
             report.step(result)
     except BootstrapError as error:
-        report.failure(error)
-        report.finish(error)
-        if args.debug:
-            traceback.print_exc()
-        return error.exit_code
+        return report.failed(error, args.debug)
     report.finish()
     return EXIT_OK
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import traceback
 
 from bootstrap import cli
 from bootstrap.cmd_status import add_location_flags
@@ -96,10 +95,6 @@ def run(args: argparse.Namespace) -> int:
             else:
                 rotate.act(plan, aws, report)
     except BootstrapError as error:
-        report.failure(error)
-        report.finish(error)
-        if args.debug:
-            traceback.print_exc()
-        return error.exit_code
+        return report.failed(error, args.debug)
     report.finish()
     return EXIT_OK

@@ -174,7 +174,7 @@ def iam_key(aws: Aws, facts: Facts) -> Check:
         return not_checked(name, "no IAM user to look in (see credentials)")
     if facts.pair is None:
         return not_checked(name, "no local key to look for (see local key)")
-    hint = evidence.key_id_hint(facts.options.first("user") if facts.options else None)
+    hint = registration.key_id_hint(facts.options.first("user") if facts.options else None)
     try:
         found = registration.find(aws, facts.user, facts.pair.public, hint)
     except IamError as error:
@@ -234,7 +234,7 @@ def ssh_config(facts: Facts) -> Check:
     if key_id is None and listed is not None and user not in {k.key_id for k in listed}:
         detail = f"ssh logs in to {facts.host} as '{user}', not an SSH key id of {facts.user}"
         return _wrong(facts, detail, "user")
-    if not (user or "").startswith("APKA"):
+    if registration.key_id_hint(user) is None:
         detail = f"ssh logs in to {facts.host} as '{user}'; CodeCommit needs the SSH key id"
         return _wrong(facts, detail, "user")
     if identity is None or locations.expand(identity) != facts.key_path:

@@ -88,10 +88,6 @@ def key_facts(found: registration.Registration) -> dict[str, Any]:
     return facts
 
 
-# The ssh login name, if it can be an SSH key id (one test, in registration; doctor asks here).
-key_id_hint = registration.key_id_hint
-
-
 def _key_lookup(aws: Aws, context: diagnose.Context, hint: str | None) -> dict[str, Any]:
     if not (context.user_name and context.key_path):
         return {}

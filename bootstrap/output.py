@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 from collections.abc import Collection, Sequence
 from typing import Any, TextIO
 
@@ -134,6 +135,14 @@ class Reporter:
         failed = self._planned[len(acted)] if len(acted) < len(self._planned) else None
         undone = [r.step for r in acted if r.changed] if failed in self._undoable else []
         return failed, undone
+
+    def failed(self, error: BootstrapError, debug: bool) -> int:
+        """Say what failed and finish the output; the exit code. --debug adds the traceback."""
+        self.failure(error)
+        self.finish(error)
+        if debug:
+            traceback.print_exc()
+        return error.exit_code
 
     def failure(self, error: BootstrapError, step: str | None = None) -> None:
         failed, undone = self._failed_step()

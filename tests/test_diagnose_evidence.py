@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bootstrap import diagnose, evidence
+from bootstrap import diagnose, evidence, registration
 from bootstrap.errors import GitAccessError
 from bootstrap.iam import Aws, RegisteredKey
 from sandbox import policies
@@ -90,7 +90,7 @@ def test_failures_that_need_no_evidence_make_no_calls(stubbed: tuple[Aws, Any]) 
 def test_only_a_login_shaped_like_a_key_id_is_looked_up(
     login: str | None, hint: str | None
 ) -> None:
-    assert evidence.key_id_hint(login) == hint
+    assert registration.key_id_hint(login) == hint
 
 
 def test_a_key_uploaded_a_minute_ago_is_fresh_and_one_from_yesterday_is_not() -> None:
