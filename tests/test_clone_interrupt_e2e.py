@@ -13,14 +13,14 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from test_init_e2e import init, ready, snapshot
 
 from sandbox.case import SandboxCase
+from sandbox.poll import wait_until
 
 pytestmark = [
     pytest.mark.e2e,
@@ -57,14 +57,6 @@ def descendants(root: int) -> dict[int, str]:
 
 def alive(pid: int) -> bool:
     return any(p == pid and state != "Z" for p, _, state, _ in processes())
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
-    """Poll a condition (not a guess at how long something takes), up to a deadline."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 def test_failed_clone_into_a_new_clone_dir_leaves_no_directory(sandbox: SandboxCase) -> None:
@@ -125,7 +117,9 @@ def test_ctrl_c_during_a_kept_clone_stops_git_and_removes_the_partial_dir(
             waiting = any(str(hang) in cmd for cmd in below.values())
             return waiting and (target / ".git").exists()
 
-        wait_for(cloning, "git to have made the clone's directory and to wait on its ssh")
+        wait_until(
+            cloning, "git to have made the clone's directory and to wait on its ssh", timeout=120
+        )
         tool.send_signal(signal.SIGINT)  # what Ctrl-C at the terminal sends
         out, err = tool.communicate(timeout=120)
     finally:

@@ -11,13 +11,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from bootstrap import files
 from sandbox.case import SandboxCase
+from sandbox.poll import wait_until
 
 pytestmark = [
     pytest.mark.e2e,
@@ -34,14 +34,6 @@ def waiting_on(folder: Path) -> set[int]:
         if "->" in fields and fields[-3].rsplit(":", 1)[-1] == str(inode):
             waiters.add(int(fields[-4]))
     return waiters
-
-
-def wait_for(condition: object, what: str, timeout: float = 60.0) -> None:
-    """Poll a condition (not a guess at how long something takes), up to a deadline."""
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 def start_init(case: SandboxCase) -> subprocess.Popen[str]:
@@ -62,7 +54,7 @@ def test_two_inits_at_once_register_one_key_and_write_one_valid_block(
     with files.locked(sandbox.ssh_dir):
         runs = [start_init(sandbox), start_init(sandbox)]
         pids = {run.pid for run in runs}
-        wait_for(lambda: pids <= waiting_on(sandbox.ssh_dir), "both runs to wait on the lock")
+        wait_until(lambda: pids <= waiting_on(sandbox.ssh_dir), "both runs to wait on the lock")
     outputs = [run.communicate(timeout=300) for run in runs]
 
     for run, (_out, err) in zip(runs, outputs, strict=True):
