@@ -202,7 +202,7 @@ def _confirm_delete(args: argparse.Namespace, arn: str, version_id: str) -> None
     from bootstrap import prompts
 
     what = f"{arn} has {IAM_VERSION_LIMIT} versions (IAM's limit)"
-    prompter = prompts.for_run(False)
+    prompter = prompts.for_run(args.json)  # JSON is for scripts: never a prompt in it
     if not prompter.interactive:
         raise UsageError(
             f"{what}; making room means deleting version {version_id}, and there is no "
