@@ -1,6 +1,6 @@
 """Commands, flags and exit codes. Turns errors into two lines: the cause and the fix.
 
-Each command lives in its own `cmd_*.py` module with `register(commands)`. Nothing heavy is
+Each command lives in its own `commands/*.py` module with `register(commands)`. Nothing heavy is
 imported before a command runs, so `--help` and `--version` stay instant.
 """
 
@@ -16,7 +16,7 @@ from bootstrap import __version__
 from bootstrap.errors import EXIT_INTERRUPTED, EXIT_OK, BootstrapError, StoppedByUser
 
 # The command modules, in the order `--help` lists them.
-COMMANDS = ("cmd_init", "cmd_status", "cmd_rotate", "cmd_remove", "cmd_doctor", "cmd_policy")
+COMMANDS = ("init", "status", "rotate", "remove", "doctor", "policy")
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"bootstrap {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
-        importlib.import_module(f"bootstrap.{module}").register(commands)
+        importlib.import_module(f"bootstrap.commands.{module}").register(commands)
     return parser
 
 

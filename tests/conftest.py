@@ -31,23 +31,18 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # `sandbox` is a top-level package, not installed
-    sys.path.insert(0, str(REPO_ROOT))
-
-from sandbox.case import SandboxCase  # noqa: E402
-from sandbox.iam import MotoIam  # noqa: E402
-from sandbox.paramiko_server import ParamikoCodeCommit  # noqa: E402
-from sandbox.pool import ServerPool  # noqa: E402
-from sandbox.sshd import OpenSshCodeCommit, find_sshd  # noqa: E402
-from sandbox.userdb import build_shim  # noqa: E402
+from sandbox.case import SandboxCase
+from sandbox.iam import MotoIam
+from sandbox.paramiko_server import ParamikoCodeCommit
+from sandbox.pool import ServerPool
+from sandbox.sshd import OpenSshCodeCommit, find_sshd
+from sandbox.userdb import build_shim
 
 REGION = "us-east-1"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap import locations
+from bootstrap.ssh import locations
 from sandbox.userdb import home_env
 
 HOST = "git-codecommit.us-east-1.amazonaws.com"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bootstrap.prompts import Validator
+from bootstrap.ui.prompts import Validator
 
 
 class _Enter:

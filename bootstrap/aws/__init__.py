@@ -1,0 +1,1 @@
+"""Every AWS call (IAM, STS, CodeCommit), the key registration, endpoints and profiles."""

@@ -1,0 +1,107 @@
+"""`bootstrap doctor`: flags, and the checks' report (lines for people, one JSON object)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from bootstrap import cli
+from bootstrap.errors import BootstrapError
+
+if TYPE_CHECKING:
+    from bootstrap.doctor.checkup import Options
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = cli.add_command(
+        commands,
+        "doctor",
+        "check, read-only, everything SSH git to CodeCommit needs",
+        "Check the credentials and IAM user, the key in IAM and on disk, the ssh config as "
+        "`ssh -G` sees it, known_hosts, port 22, and the IAM policy (with IAM's simulator, "
+        "without MFA as SSH always is); with --repo, run a live `git ls-remote`. Each check "
+        "prints ok (✓), warn (!) or fail (✗) with its fix. Nothing is changed. With "
+        "--policy-file, judge policy documents offline instead (no AWS credentials needed).",
+    )
+    cli.add_common_flags(parser, mutates=False)
+    parser.add_argument("--repo", help="repository to check with a live `git ls-remote`")
+    parser.add_argument(
+        "--key", metavar="PATH", help="private key path (default ~/.ssh/codecommit_rsa)"
+    )
+    parser.add_argument(
+        "--ssh-config", metavar="PATH", help="ssh config file (default ~/.ssh/config)"
+    )
+    parser.add_argument(
+        "--passphrase-env",
+        metavar="VAR",
+        help="the key's passphrase is in $VAR (for the live git check)",
+    )
+    parser.add_argument(
+        "--policy-file",
+        metavar="FILE",
+        action="append",
+        help="judge this IAM policy document offline, as SSH git would meet it (repeat to "
+        "judge several together); runs only the policy checks",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bootstrap.aws.iam import Aws
+    from bootstrap.doctor import checkup
+
+    emit = (lambda check: None) if args.json else checkup.printer()
+    try:
+        if args.policy_file:
+            region = _policy_region(args)
+            checks = checkup.run_policy_files(args.policy_file, region, args.repo, emit)
+        else:
+            options = _options(args)
+            checks = checkup.run(options, Aws(options.profile, options.region), emit)
+    except BootstrapError as error:
+        if args.json:
+            failure = {"cause": error.cause, "fix": error.fix, "exit_code": error.exit_code}
+            document = {"command": "doctor", "ok": False, "checks": [], "error": failure}
+            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        raise  # cli prints the cause and the fix on stderr
+    if args.json:
+        checkup.print_json(checks)
+    return checkup.exit_code(checks)
+
+
+def _options(args: argparse.Namespace) -> Options:
+    from bootstrap.doctor import checkup
+    from bootstrap.errors import UsageError
+    from bootstrap.init import wizard
+    from bootstrap.ssh import locations
+    from bootstrap.ui import prompts
+
+    profile = wizard.resolve_profile(args.profile)
+    region = wizard.resolve_region(args.region, profile, prompts.NoPrompter())
+    if args.repo and (problem := wizard.validate_repo_name(args.repo)):
+        raise UsageError(f"--repo '{args.repo}' is not a valid repository name", problem)
+    ssh_config = locations.expand(args.ssh_config) if args.ssh_config else None
+    if ssh_config == locations.default_ssh_config():
+        ssh_config = None
+    return checkup.Options(
+        profile=profile,
+        region=region,
+        user=args.user,
+        key_path=locations.expand(args.key) if args.key else locations.default_key_path(),
+        ssh_config=ssh_config,
+        repo=args.repo,
+        passphrase=wizard.resolve_passphrase(args.passphrase_env),
+    )
+
+
+def _policy_region(args: argparse.Namespace) -> str:
+    """The region for kms:ViaService; any will do when none is configured."""
+    from bootstrap.aws import endpoints
+    from bootstrap.init import wizard
+
+    region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    region = region or wizard.profile_region(wizard.resolve_profile(args.profile))
+    return endpoints.check_region_shape(region or "us-east-1")

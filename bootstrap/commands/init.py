@@ -1,0 +1,82 @@
+"""`bootstrap init`: flags, and the run with its report."""
+
+from __future__ import annotations
+
+import argparse
+
+from bootstrap import cli
+from bootstrap.errors import EXIT_OK, EXIT_WOULD_CHANGE, BootstrapError
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = cli.add_command(
+        commands,
+        "init",
+        "set up SSH access to CodeCommit and test-clone a repository",
+        "Create or reuse an RSA key, register it with IAM, write the ssh config block, "
+        "trust the host key, and test-clone a repository. Safe to run again.",
+    )
+    cli.add_common_flags(parser)
+    parser.add_argument("--repo", help="repository to test-clone")
+    parser.add_argument(
+        "--key", metavar="PATH", help="private key path (default ~/.ssh/codecommit_rsa)"
+    )
+    parser.add_argument(
+        "--key-bits",
+        type=int,
+        metavar="BITS",
+        help="size of a new key: 2048, 3072 or 4096 (default 4096; asked with a terminal)",
+    )
+    parser.add_argument(
+        "--passphrase-env",
+        metavar="VAR",
+        help="protect a new key with the passphrase in $VAR (never on the command line)",
+    )
+    parser.add_argument(
+        "--ssh-config", metavar="PATH", help="ssh config file (default ~/.ssh/config)"
+    )
+    parser.add_argument("--clone-dir", metavar="DIR", help="keep the test clone in DIR")
+    parser.add_argument("--no-clone", action="store_true", help="skip the test clone")
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="test-clone even if this exact setup already cloned (a re-run that changes "
+        "nothing skips the clone otherwise)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"change nothing; exit 0 if nothing would change, {EXIT_WOULD_CHANGE} if something "
+        "would (for Ansible's changed_when, cloud-init)",
+    )
+    parser.add_argument(
+        "--accept-host-key",
+        metavar="SHA256:…",
+        help="trust the CodeCommit host key with this fingerprint (for regions AWS has not "
+        "published one for)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bootstrap.errors import StoppedByUser
+    from bootstrap.init import pipeline, wizard
+    from bootstrap.ui import prompts
+    from bootstrap.ui.output import Reporter
+
+    if args.check:
+        args.dry_run = True  # --check is a dry run that answers with its exit code
+    report = Reporter("init", args.json, args.dry_run)
+    try:
+        # JSON output is for scripts: never draw prompts into it.
+        prompter = prompts.for_run(args.yes or args.json)
+        early = None if prompter.interactive else wizard.early_key(args)
+        answers = wizard.resolve_init(args, prompter, note=report.note)
+        pipeline.run(answers, prompter, report, early)
+    except (BootstrapError, KeyboardInterrupt) as caught:
+        # Ctrl-C outside a prompt (while acting) arrives as KeyboardInterrupt, after the
+        # setup steps' undo has run.
+        error = caught if isinstance(caught, BootstrapError) else StoppedByUser()
+        return report.failed(error, args.debug)
+    report.finish()
+    return EXIT_WOULD_CHANGE if args.check and report.changed else EXIT_OK

@@ -1,0 +1,103 @@
+"""`bootstrap rotate`: flags, and the run with its report."""
+
+from __future__ import annotations
+
+import argparse
+
+from bootstrap import cli
+from bootstrap.commands.status import add_location_flags
+from bootstrap.errors import EXIT_OK, BootstrapError, MissingAnswer, StoppedByUser, UsageError
+from bootstrap.ui.prompts import Prompter
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = cli.add_command(
+        commands,
+        "rotate",
+        "replace the CodeCommit SSH key with a new one, proven with git first",
+        "Generate a new key, register it with IAM, switch the managed ssh config block to it "
+        "and check it with `git ls-remote` on --repo. Only when that works is the old key "
+        "deactivated and deleted in IAM (--keep-old only deactivates it); the old private key "
+        "is kept as KEY.YYYY-MM-DD.bak. If the check fails, everything is put back and the new "
+        "key is left Inactive in IAM.",
+    )
+    cli.add_common_flags(parser)
+    add_location_flags(parser)
+    parser.add_argument(
+        "--repo", help="repository to check the new key with (git ls-remote); required"
+    )
+    parser.add_argument(
+        "--keep-old",
+        action="store_true",
+        help="only deactivate the old key in IAM (reactivate it to roll back by hand)",
+    )
+    parser.add_argument(
+        "--key-bits",
+        type=int,
+        default=4096,
+        metavar="BITS",
+        help="size of the new key: 2048, 3072 or 4096 (default 4096)",
+    )
+    parser.add_argument(
+        "--passphrase-env",
+        metavar="VAR",
+        help="protect the new key with the passphrase in $VAR (never on the command line)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _repo(args: argparse.Namespace, prompter: Prompter) -> str:
+    from bootstrap.init import wizard
+
+    repo: str | None = args.repo
+    if not repo:
+        if not prompter.interactive:
+            raise MissingAnswer("--repo", "a repository to check the new key with")
+        repo = prompter.text(
+            "Repository to check the new key with", validate=wizard.validate_repo_name
+        )
+    if problem := wizard.validate_repo_name(repo or ""):
+        raise UsageError(f"--repo '{repo}' is not a valid repository name", problem)
+    return str(repo)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bootstrap.aws.iam import Aws
+    from bootstrap.init import wizard
+    from bootstrap.lifecycle import installed, rotate
+    from bootstrap.ssh import keys
+    from bootstrap.ui import prompts
+    from bootstrap.ui.output import Reporter
+
+    report = Reporter("rotate", args.json, args.dry_run)
+    try:
+        prompter = prompts.for_run(args.yes or args.json)  # never prompt into JSON
+        setup = installed.find(args, prompter)
+        if args.key_bits not in keys.ALLOWED_NEW_BITS:
+            raise UsageError(
+                f"--key-bits {args.key_bits} is not offered",
+                f"choose one of {', '.join(map(str, keys.ALLOWED_NEW_BITS))}",
+            )
+        options = rotate.RotateOptions(
+            repo=_repo(args, prompter),
+            keep_old=args.keep_old,
+            bits=args.key_bits,
+            passphrase=wizard.resolve_passphrase(args.passphrase_env),
+        )
+        aws = Aws(setup.profile, setup.region)
+        with installed.locked_unless(args.dry_run, setup.ssh_config.parent):
+            plan = rotate.look(setup, options, aws)
+            if prompter.interactive and not args.dry_run:  # one question, before any change
+                old = plan.old_registered.key_id if plan.old_registered else "the old key"
+                question = f"Replace {old} with a new key, checked with git ls-remote first?"
+                if not prompter.confirm(question, default=True):
+                    raise StoppedByUser()
+            if args.dry_run:
+                for result in plan.preview():
+                    report.step(result)
+            else:
+                rotate.act(plan, aws, report)
+    except BootstrapError as error:
+        return report.failed(error, args.debug)
+    report.finish()
+    return EXIT_OK

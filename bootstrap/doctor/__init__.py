@@ -1,0 +1,1 @@
+"""`bootstrap doctor`: the read-only checks."""

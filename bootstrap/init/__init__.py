@@ -1,0 +1,1 @@
+"""`bootstrap init`: the wizard, the pipeline (look -> plan -> act), its steps, the test clone."""

@@ -1,0 +1,26 @@
+"""The answers `init` settles before its first side effect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class InitAnswers:
+    """Everything `init` needs, settled before the first side effect."""
+
+    profile: str | None
+    region: str
+    user: str | None
+    key_path: Path
+    key_bits: int
+    passphrase: bytes | None = field(repr=False)  # never printed, logged or put in JSON
+    repo: str | None
+    clone: bool
+    clone_dir: Path | None
+    ssh_config: Path
+    ssh_config_is_default: bool
+    accept_host_key: str | None
+    dry_run: bool = False
+    retest: bool = False  # clone even when this exact setup was proved before

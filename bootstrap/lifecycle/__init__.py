@@ -1,0 +1,1 @@
+"""What `init` installed, found again: `status`, `rotate` and `remove`."""

@@ -1,0 +1,1 @@
+"""IAM policy documents: read, evaluate offline (pure), and patch the MFA deny narrowly."""

@@ -1,0 +1,80 @@
+"""Run the real ssh client: `ssh -G` for what a config means, and the ssh command git runs.
+
+Nothing here ever waits on a prompt: BatchMode, or a passphrase from askpass.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from bootstrap.errors import LocalFileError
+
+
+@dataclass(frozen=True)
+class EffectiveOptions:
+    """What `ssh -G HOST` says ssh would use: option name (lower case) → values in order."""
+
+    values: dict[str, list[str]]
+
+    def first(self, option: str) -> str | None:
+        found = self.values.get(option)
+        return found[0] if found else None
+
+    def all(self, option: str) -> list[str]:
+        return self.values.get(option, [])
+
+
+def ssh_args(config: Path | None) -> list[str]:
+    """`ssh`, pointed at `config` when it is not the file ssh reads by default."""
+    return ["ssh", "-F", str(config)] if config is not None else ["ssh"]
+
+
+def effective_options(host: str, config: Path | None = None) -> EffectiveOptions:
+    try:
+        done = subprocess.run(
+            [*ssh_args(config), "-G", host],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise LocalFileError(
+            "the ssh client is not installed (no `ssh` on PATH)",
+            "install OpenSSH (e.g. apt install openssh-client), then run again",
+        ) from None
+    if done.returncode != 0:
+        where = config or "your ssh config"
+        message = done.stderr.strip().splitlines()[-1:] or ["ssh -G failed"]
+        raise LocalFileError(
+            f"ssh cannot read {where}: {message[0]}", f"fix {where}, then run again"
+        )
+    values: dict[str, list[str]] = {}
+    for line in done.stdout.splitlines():
+        key, _, value = line.partition(" ")
+        if key:
+            values.setdefault(key.lower(), []).extend(
+                value.split(" ") if key.lower().endswith("knownhostsfile") else [value]
+            )
+    return EffectiveOptions(values)
+
+
+def git_env(config: Path | None, askpass: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for git: our ssh config, strict host-key checking, and no prompts.
+
+    BatchMode stops every prompt; a key with a passphrase instead gets it from `askpass`
+    (see askpass.py), since BatchMode would make ssh skip that key.
+    """
+    env = dict(os.environ)
+    command = [*ssh_args(config), "-o", "StrictHostKeyChecking=yes"]
+    if askpass:
+        env.update(askpass)
+    else:
+        command += ["-o", "BatchMode=yes"]
+    env["GIT_SSH_COMMAND"] = shlex.join(command)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env

@@ -1,0 +1,1 @@
+"""What the user sees and answers: ✓/✗ lines and the one JSON document, and the prompts."""
