@@ -41,6 +41,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # The manual path it compares against needs the aws CLI: the bench extra installs it.
 bench: $(VENV)/.dev system-deps

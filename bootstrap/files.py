@@ -117,6 +117,17 @@ def encode(text: str) -> bytes:
 
 
 @contextlib.contextmanager
+def locked_unless(dry_run: bool, directory: Path) -> Iterator[None]:
+    """`locked(directory)`, except in a dry run, which writes nothing and waits for no one.
+    A run that writes holds it from its first look to its last write."""
+    if dry_run:
+        yield
+        return
+    with locked(directory):
+        yield
+
+
+@contextlib.contextmanager
 def locked(directory: Path) -> Iterator[None]:
     """Hold an exclusive lock on `directory` so two runs never interleave their reads and writes.
 

@@ -6,7 +6,9 @@ user (so it sees only its own SSH keys) and creates repositories under unique na
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 import subprocess
 import sys
 import uuid
@@ -119,6 +121,21 @@ class SandboxCase:
     def put_user_policy(self, document: dict[str, Any], name: str = "sandbox-policy") -> None:
         self.iam.put_user_policy(self.user_name, name, document)
 
+    def snapshot(self) -> dict[str, tuple[bytes, int]]:
+        """Every file and folder under home with its bytes and mode: compare before and after."""
+        return {
+            str(path.relative_to(self.home)): (
+                path.read_bytes() if path.is_file() else b"",
+                stat.S_IMODE(path.lstat().st_mode),
+            )
+            for path in sorted(self.home.rglob("*"))
+        }
+
+    def iam_keys(self) -> list[dict[str, Any]]:
+        """The SSH public keys IAM lists for this case's user (id, status, upload date)."""
+        reply = self.iam.client("iam").list_ssh_public_keys(UserName=self.user_name)
+        return list(reply["SSHPublicKeys"])
+
     # --- the server -------------------------------------------------------------------------
 
     def create_repo(self, prefix: str = "repo") -> str:
@@ -165,3 +182,45 @@ class SandboxCase:
             check=check,
             timeout=120,
         )
+
+    # --- the tool's commands, as the tests run them ---------------------------------------------
+
+    def init_args(self, *extra: str, pin: bool = True) -> list[str]:
+        """Arguments for an unattended `init` in the case's region with a 2048-bit key (quick
+        to make), then `extra`; `pin` adds --accept-host-key with the server's fingerprint."""
+        args = ["init", "--yes", "--region", self.region, "--key-bits", "2048", *extra]
+        if pin:
+            args += ["--accept-host-key", self.server.host_key_fingerprint]
+        return args
+
+    def init(self, *extra: str, pin: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run `bootstrap init` with `init_args(*extra, pin=pin)`."""
+        return self.run(*self.init_args(*extra, pin=pin))
+
+    def ready(self) -> str:
+        """Route the git host to the server and create a repository; return its name."""
+        self.write_routing()
+        return self.create_repo()
+
+    def set_up(self) -> tuple[str, str]:
+        """A working setup made by init (`ready`, then `init --repo`): (repository, key id)."""
+        repo = self.ready()
+        done = self.init("--repo", repo, "--json")
+        assert done.returncode == 0, done.stderr
+        steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
+        return repo, str(steps["registration"]["key_id"])
+
+    def doctor(self, *extra: str, checked: bool = True) -> tuple[int, dict[str, dict[str, str]]]:
+        """Run `bootstrap doctor --json` in the case's region: (exit code, checks by name).
+
+        `checked` also asserts that doctor did not crash and that its report's `ok` agrees with
+        the exit code.
+        """
+        done = self.run("doctor", "--region", self.region, "--json", *extra)
+        if checked:
+            assert "Traceback" not in done.stderr, done.stderr
+        report = json.loads(done.stdout)
+        if checked:
+            assert report["ok"] is (done.returncode == 0)
+        checks = {check["name"]: check for check in report["checks"]}
+        return done.returncode, checks

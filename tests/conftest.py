@@ -17,11 +17,21 @@ Function scope (fresh per test; isolation by unique names on the shared servers)
   account's home), and helpers: write_routing(), trust_host_key(), write_ssh_config(text),
   make_key(), upload_key(path), put_user_policy(doc), create_repo() -> unique name,
   clone_url(name), server_log(), run(*args, input=None, check=False) for
-  `python -m bootstrap`, git(*args, cwd=None, check=False).
+  `python -m bootstrap`, git(*args, cwd=None, check=False); for checking: snapshot() (every
+  file under home with its bytes and mode), iam_keys() (the user's SSH keys in IAM); and the
+  tool's commands as the tests run them: init(*extra, pin=True) (unattended, 2048-bit key,
+  --accept-host-key unless pin=False; init_args() gives the arguments alone), ready() (routing
+  and a new repository), set_up() -> (repo, key id) after a successful init, and
+  doctor(*extra, checked=True) -> (exit code, checks by name).
 - `paramiko_sandbox`: the same on the paramiko server.
 - `sandbox_factory`: make(kind="openssh", region="us-east-1", grant_git=True,
   write_aws_files=True) -> a new SandboxCase (own home, own IAM user) on the pool's server for
   that kind and region; for tests that need two developers, another region, or no AWS files.
+- `ssh_home`: an ssh_home.SshHome, a temporary home that the real ssh (run by this process)
+  takes for the account's; for in-process ssh config tests.
+- `stubbed_iam`: (IAM client, botocore Stubber): a client with fake credentials whose requests
+  the Stubber answers; every response queued must be used by the end of the test.
+- `stubbed`: (bootstrap's Aws on that client, the Stubber).
 
 Also, for every session: the real account's ~/.ssh and ~/.aws must be untouched at the end.
 """
@@ -35,8 +45,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
+from ssh_home import SshHome, use_home
 
+from bootstrap.aws.iam import Aws
 from sandbox.case import SandboxCase
 from sandbox.iam import MotoIam
 from sandbox.paramiko_server import ParamikoCodeCommit
@@ -149,3 +163,24 @@ def sandbox_factory(
         return case
 
     return make
+
+
+@pytest.fixture
+def ssh_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, userdb_shim: Path) -> SshHome:
+    return use_home(monkeypatch, tmp_path / "home")
+
+
+@pytest.fixture
+def stubbed_iam() -> Iterator[tuple[Any, Stubber]]:
+    client = boto3.client(
+        "iam", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y"
+    )
+    with Stubber(client) as stub:
+        yield client, stub
+        stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def stubbed(stubbed_iam: tuple[Any, Stubber]) -> tuple[Aws, Stubber]:
+    client, stub = stubbed_iam
+    return Aws(None, REGION, iam_client=client), stub

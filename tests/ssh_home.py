@@ -3,7 +3,8 @@
 `use_home` points the LD_PRELOAD user-database shim (sandbox.userdb) at a temporary home for
 every ssh this process starts, sets $HOME (glibc's glob expands `~` in an `Include` from it),
 and makes bootstrap.locations agree. `ssh_g` then asks the real `ssh -G`, reading the home's
-~/.ssh/config exactly as a user's ssh would.
+~/.ssh/config exactly as a user's ssh would; `config_step` runs init's ssh config step there.
+The `ssh_home` fixture (tests/conftest.py) gives one in a test's tmp_path.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bootstrap.ssh import locations
+from bootstrap.ssh import config_plan, locations
 from sandbox.userdb import home_env
 
 HOST = "git-codecommit.us-east-1.amazonaws.com"
@@ -66,6 +68,19 @@ class SshHome:
             if key == "identityfile" and identity is None:
                 identity = value
         return user, identity
+
+    def config_step(
+        self, key_id: str, path: Path | None = None, **options: Any
+    ) -> tuple[config_plan.ConfigPlan, str]:
+        """One `init` ssh config step, as init's look/act run it: plan our block for `key_id`
+        in `path` (default: ~/.ssh/config), prove it with ssh -G, write it, verify it. Returns
+        the plan and the action; `options` (host=, keychain=) go to config_plan.plan."""
+        path = path or self.config
+        plan = config_plan.plan(path, path == self.config, PATTERN, self.key_path, **options)
+        plan = config_plan.prove_candidate(plan, HOST, self.key_path)
+        action = config_plan.write(plan, key_id)
+        config_plan.verify_written(plan, HOST, key_id, self.key_path)
+        return plan, action
 
 
 def use_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> SshHome:

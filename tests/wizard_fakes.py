@@ -1,5 +1,6 @@
-"""A Prompter for tests that answers by the prompt's TEXT, never by call order (like gh's
-prompter stubs): reordering questions cannot make a test answer the wrong one."""
+"""Prompters for tests. FakePrompter answers by the prompt's TEXT, never by call order (like
+gh's prompter stubs): reordering questions cannot make a test answer the wrong one. Confirming
+is a terminal user who answers every yes/no question alike and is asked nothing else."""
 
 from __future__ import annotations
 
@@ -81,3 +82,28 @@ class FakePrompter:
 
     def secret(self, message: str) -> str:
         return str(self._answer_for(Asked("secret", message)))
+
+
+class Confirming:
+    """Answers every confirm() with `answer`; any other prompt fails the test. `asked` holds
+    each question's text, or (text, default) with `with_default`."""
+
+    interactive = True
+
+    def __init__(self, answer: bool, *, with_default: bool = False) -> None:
+        self.answer = answer
+        self.with_default = with_default
+        self.asked: list[Any] = []
+
+    def confirm(self, message: str, *, default: bool = True) -> bool:
+        self.asked.append((message, default) if self.with_default else message)
+        return self.answer
+
+    def text(self, message: str, *, default: str = "", validate: Validator | None = None) -> str:
+        raise AssertionError(message)
+
+    def select(self, message: str, choices: Sequence[str], *, default: str | None = None) -> str:
+        raise AssertionError(message)
+
+    def secret(self, message: str) -> str:
+        raise AssertionError(message)

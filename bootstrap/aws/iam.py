@@ -1,40 +1,24 @@
-"""Every AWS call bootstrap makes (STS and IAM), and the mapping of their errors.
+"""Every STS and IAM call bootstrap makes.
 
-Nothing else imports boto3 for IAM. Errors are caught by code, narrowest first, and turned into
-BootstrapErrors that say what to do.
+Nothing else imports boto3 for IAM. Their errors become BootstrapErrors that say what to do
+(failures.py, by code, narrowest first).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bootstrap.errors import IamError, IdentityError
+from bootstrap.aws import failures, session
+from bootstrap.errors import IamError
 
 if TYPE_CHECKING:
     import boto3
 
     from bootstrap.policy.documents import NamedPolicy
-
-_CREDENTIAL_CODES = {
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "SignatureDoesNotMatch",
-    "InvalidAccessKeyId",
-    "AuthFailure",
-}
-_EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
-_REFUSED_KEY_CODES = {"InvalidPublicKey", "UnrecognizedPublicKeyEncoding"}
-
-
-class KeyLimitReached(IamError):
-    """IAM's quota of 5 SSH keys per user (it cannot be raised)."""
-
-
-class DuplicateKey(IamError):
-    """IAM already holds this key material for this user."""
 
 
 @dataclass(frozen=True)
@@ -72,30 +56,6 @@ class RegisteredKey:
         return f"{self.key_id} ({self.status}, uploaded {self.uploaded[:10]})"
 
 
-def make_session(profile: str | None, region: str | None) -> boto3.Session:
-    import boto3
-    import botocore.exceptions
-
-    try:
-        return boto3.Session(profile_name=profile, region_name=region)
-    except botocore.exceptions.ProfileNotFound:
-        known = boto3.Session().available_profiles
-        choices = ", ".join(sorted(known)) or "none configured"
-        raise IdentityError(
-            f"AWS profile '{profile}' is not in your AWS config (profiles: {choices})",
-            f"pass --profile with one of those, or run `aws configure --profile {profile}`",
-        ) from None
-
-
-def _client_config() -> Any:
-    from botocore.config import Config
-
-    # Fail in seconds, not minutes, when the network is down or the region is wrong.
-    return Config(
-        connect_timeout=5, read_timeout=20, retries={"mode": "standard", "max_attempts": 3}
-    )
-
-
 class Aws:
     """STS and IAM for one profile and region, created on first use."""
 
@@ -108,107 +68,25 @@ class Aws:
     @property
     def session(self) -> boto3.Session:
         if self._session is None:
-            self._session = make_session(self.profile, self.region)
+            self._session = session.make_session(self.profile, self.region)
         return self._session
 
     @property
     def iam(self) -> Any:
         if self._iam is None:
-            self._iam = self.session.client("iam", config=_client_config())
+            self._iam = self.session.client("iam", config=session.client_config())
         return self._iam
 
-    # For messages: the profile's credentials when one is set (--profile or $AWS_PROFILE),
-    # "the default credentials" only when none is.
-
     @property
-    def _source(self) -> str:
-        return f"profile '{self.profile}'" if self.profile else "the default credentials"
+    def whose(self) -> failures.Whose:
+        return failures.Whose(self.profile)
 
-    @property
-    def _credentials(self) -> str:
-        return f"the credentials of {self._source}" if self.profile else self._source
-
-    @property
-    def _profile_flag(self) -> str:
-        return f" --profile {self.profile}" if self.profile else ""
-
-    @property
-    def _other_profile(self) -> str:
-        return "pass another --profile" if self.profile else "pass --profile"
-
-    @contextlib.contextmanager
-    def _errors(self, action: str, user: str | None = None) -> Iterator[None]:
-        import botocore.exceptions as bx
-
-        who, flag = self._source, self._profile_flag
-        try:
-            yield
-        except bx.NoCredentialsError:
-            raise IdentityError(
-                f"no AWS credentials found for {who}",
-                f"run `aws configure{flag}` (or `aws sso login{flag}`), or {self._other_profile}",
-            ) from None
-        except (bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError, bx.TokenRetrievalError):
-            raise IdentityError(
-                f"the SSO session for {who} has expired or was never started",
-                f"run `aws sso login{flag}`",
-            ) from None
-        except (bx.EndpointConnectionError, bx.ConnectTimeoutError) as exc:
-            url = getattr(exc, "kwargs", {}).get("endpoint_url", "AWS")
-            raise IdentityError(
-                f"could not reach {url} (region '{self.region}')",
-                "check --region and your network or proxy settings",
-            ) from None
-        except bx.ClientError as exc:
-            raise self._client_error(exc, action, user) from None
-
-    def _client_error(self, exc: Any, action: str, user: str | None) -> Exception:
-        error = exc.response.get("Error", {})
-        code, message = error.get("Code", ""), error.get("Message", "")
-        if code in _CREDENTIAL_CODES:
-            where = f"under [{self.profile}] in" if self.profile else "in"
-            return IdentityError(
-                f"AWS rejected {self._credentials} ({code}: {message})",
-                f"check the access key {where} ~/.aws/credentials, or {self._other_profile}",
-            )
-        if code in _EXPIRED_CODES:
-            return IdentityError(
-                f"{self._credentials} have expired ({code})",
-                f"refresh them (`aws sso login{self._profile_flag}`, or new session "
-                "credentials), then run again",
-            )
-        if code == "NoSuchEntity":
-            return IamError(
-                f"IAM has no user named '{user}'",
-                "check --user (the IAM user name, not the access key id)",
-            )
-        if code == "LimitExceeded":
-            return KeyLimitReached(
-                f"IAM user '{user}' already has the maximum of 5 SSH public keys",
-                "delete one you no longer use: aws iam delete-ssh-public-key "
-                f"--user-name {user} --ssh-public-key-id APKA…",
-            )
-        if code == "DuplicateSSHPublicKey":
-            return DuplicateKey(
-                f"this public key is already registered to IAM user '{user}'",
-                "run bootstrap again; it will reuse the registered key",
-            )
-        if code in _REFUSED_KEY_CODES:
-            return IamError(
-                f"IAM refused the public key ({code}: {message})",
-                "IAM accepts ssh-rsa keys of 2048 to 16384 bits; pass --key with a new path",
-            )
-        if code in ("AccessDenied", "AccessDeniedException"):
-            return IamError(
-                f"IAM denied iam:{action} for user '{user}' ({message})",
-                "ask an administrator for the AWS managed policy IAMUserSSHKeys "
-                "(it lets users manage their own SSH keys)",
-            )
-        return IamError(f"iam:{action} failed: {code}: {message}", "run again with --debug")
+    def _errors(self, action: str, user: str | None = None) -> AbstractContextManager[None]:
+        return failures.translated(self.whose, self.region, action, user)
 
     def who_am_i(self) -> Identity:
         with self._errors("GetCallerIdentity"):
-            sts = self.session.client("sts", config=_client_config())
+            sts = self.session.client("sts", config=session.client_config())
             reply = sts.get_caller_identity()
         return Identity.from_arn(reply["Arn"], reply.get("Account"))
 
@@ -232,7 +110,7 @@ class Aws:
                     UserName=user, SSHPublicKeyId=key_id, Encoding="SSH"
                 )["SSHPublicKey"]
             except bx.ClientError as exc:
-                if error_code(exc) == "NoSuchEntity":
+                if failures.error_code(exc) == "NoSuchEntity":
                     return None
                 raise
         return RegisteredKey(
@@ -268,7 +146,10 @@ class Aws:
             try:
                 yield
             except bx.ClientError as exc:
-                code, message = error_code(exc), exc.response.get("Error", {}).get("Message", "")
+                code, message = (
+                    failures.error_code(exc),
+                    exc.response.get("Error", {}).get("Message", ""),
+                )
                 if code == "NoSuchEntity":
                     raise IamError(
                         f"IAM has no policy {arn} ({message})",
@@ -421,12 +302,3 @@ class Aws:
                     "run again with --debug",
                 ) from None
         return results
-
-
-def error_code(exc: BaseException) -> str | None:
-    """The AWS error code of a botocore ClientError, without any 'Exception' suffix."""
-    response = getattr(exc, "response", None)
-    if not isinstance(response, dict):
-        return None
-    code = response.get("Error", {}).get("Code")
-    return str(code).removesuffix("Exception") if code else None

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bootstrap.aws.iam import Aws, DuplicateKey, KeyLimitReached, RegisteredKey
-from bootstrap.errors import IamError
+from bootstrap.aws.failures import DuplicateKey, KeyLimitReached
+from bootstrap.aws.iam import Aws, Identity, RegisteredKey
+from bootstrap.errors import IamError, IdentityError
 from bootstrap.ssh.keys import PublicKey
 
 IAM_KEY_LIMIT = 5
@@ -22,6 +23,23 @@ class Registration:
     user: str
     match: RegisteredKey | None
     listed: tuple[RegisteredKey, ...] | None
+
+
+def key_owner(aws: Aws, user: str | None, fix: str) -> Identity:
+    """The IAM user whose SSH keys we manage: `user` (--user), else whoever the credentials
+    belong to. Roles, federated users and root are refused with `fix`: only IAM users have
+    SSH keys."""
+    if user:
+        return Identity("user", user)
+    identity = aws.who_am_i()
+    if not identity.can_own_ssh_keys:
+        raise IdentityError(
+            f"you are signed in as {identity.arn}, a {identity.kind}: only IAM users can have "
+            "SSH keys for CodeCommit",
+            fix,
+            details={"arn": identity.arn, "kind": identity.kind},
+        )
+    return identity
 
 
 def key_id_hint(login: str | None) -> str | None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bootstrap.aws import failures
+from bootstrap.errors import UsageError
+
 
 class ListingUnavailable(Exception):
     """The repositories could not be listed; `reason` says why, in the user's terms."""
@@ -19,19 +22,12 @@ class ListingUnavailable(Exception):
 
 
 _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
-_CREDENTIAL_CODES = {
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "SignatureDoesNotMatch",
-    "ExpiredToken",
-    "ExpiredTokenException",
-}
 
 
 def _client(profile: str | None, region: str) -> Any:
     from botocore.config import Config
 
-    from bootstrap.aws.iam import make_session
+    from bootstrap.aws.session import make_session
 
     # One quick try: a slow or broken listing only delays the question it would answer.
     config = Config(connect_timeout=5, read_timeout=10, retries={"total_max_attempts": 2})
@@ -66,7 +62,7 @@ def _client_error_reason(exc: Any, region: str) -> str:
     message = str(error.get("Message", "")).strip()
     if code in _DENIED_CODES:
         return f"your IAM policy does not allow codecommit:ListRepositories in {region}"
-    if code in _CREDENTIAL_CODES:
+    if code in failures.CREDENTIAL_CODES | failures.EXPIRED_CODES:
         return f"AWS rejected the credentials for listing ({code})"
     if code.isdigit():
         # No error document, only an HTTP status (e.g. a server without this API).
@@ -75,3 +71,15 @@ def _client_error_reason(exc: Any, region: str) -> str:
     return f"ListRepositories failed in {region}: {code}" + (
         f" ({first_line})" if first_line else ""
     )
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with `name` as a CodeCommit repository name, or None."""
+    if not name or len(name) > 100 or any(c in name for c in " /\\:?*[]~^"):
+        return "a CodeCommit repository name: 1-100 letters, digits, '.', '_' or '-'"
+    return None
+
+
+def check_name(name: str, flag: str = "--repo") -> None:
+    if problem := name_problem(name):
+        raise UsageError(f"{flag} '{name}' is not a valid repository name", problem)

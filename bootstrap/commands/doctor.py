@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
 from typing import TYPE_CHECKING
 
-from bootstrap import cli
+from bootstrap.commands import flags
 from bootstrap.errors import BootstrapError
 
 if TYPE_CHECKING:
@@ -16,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = cli.add_command(
+    parser = flags.add_command(
         commands,
         "doctor",
         "check, read-only, everything SSH git to CodeCommit needs",
@@ -26,7 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "prints ok (✓), warn (!) or fail (✗) with its fix. Nothing is changed. With "
         "--policy-file, judge policy documents offline instead (no AWS credentials needed).",
     )
-    cli.add_common_flags(parser, mutates=False)
+    flags.add_common_flags(parser, mutates=False)
     parser.add_argument("--repo", help="repository to check with a live `git ls-remote`")
     parser.add_argument(
         "--key", metavar="PATH", help="private key path (default ~/.ssh/codecommit_rsa)"
@@ -52,6 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def run(args: argparse.Namespace) -> int:
     from bootstrap.aws.iam import Aws
     from bootstrap.doctor import checkup
+    from bootstrap.ui import output
 
     emit = (lambda check: None) if args.json else checkup.printer()
     try:
@@ -62,27 +60,24 @@ def run(args: argparse.Namespace) -> int:
             options = _options(args)
             checks = checkup.run(options, Aws(options.profile, options.region), emit)
     except BootstrapError as error:
-        if args.json:
-            failure = {"cause": error.cause, "fix": error.fix, "exit_code": error.exit_code}
-            document = {"command": "doctor", "ok": False, "checks": [], "error": failure}
-            sys.stdout.write(json.dumps(document, indent=2) + "\n")
-        raise  # cli prints the cause and the fix on stderr
+        failure = output.error_json(error)
+        document = {"command": "doctor", "ok": False, "checks": [], "error": failure}
+        return output.end_failed(error, debug=args.debug, document=document if args.json else None)
     if args.json:
         checkup.print_json(checks)
     return checkup.exit_code(checks)
 
 
 def _options(args: argparse.Namespace) -> Options:
+    from bootstrap.aws import profiles, repos
     from bootstrap.doctor import checkup
-    from bootstrap.errors import UsageError
-    from bootstrap.init import wizard
-    from bootstrap.ssh import locations
+    from bootstrap.ssh import keys, locations
     from bootstrap.ui import prompts
 
-    profile = wizard.resolve_profile(args.profile)
-    region = wizard.resolve_region(args.region, profile, prompts.NoPrompter())
-    if args.repo and (problem := wizard.validate_repo_name(args.repo)):
-        raise UsageError(f"--repo '{args.repo}' is not a valid repository name", problem)
+    profile = profiles.resolve_profile(args.profile)
+    region = profiles.resolve_region(args.region, profile, prompts.NoPrompter())
+    if args.repo:
+        repos.check_name(args.repo)
     ssh_config = locations.expand(args.ssh_config) if args.ssh_config else None
     if ssh_config == locations.default_ssh_config():
         ssh_config = None
@@ -93,15 +88,13 @@ def _options(args: argparse.Namespace) -> Options:
         key_path=locations.expand(args.key) if args.key else locations.default_key_path(),
         ssh_config=ssh_config,
         repo=args.repo,
-        passphrase=wizard.resolve_passphrase(args.passphrase_env),
+        passphrase=keys.passphrase_from_env(args.passphrase_env),
     )
 
 
 def _policy_region(args: argparse.Namespace) -> str:
     """The region for kms:ViaService; any will do when none is configured."""
-    from bootstrap.aws import endpoints
-    from bootstrap.init import wizard
+    from bootstrap.aws import endpoints, profiles
 
-    region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    region = region or wizard.profile_region(wizard.resolve_profile(args.profile))
+    region = profiles.configured_region(args.region, profiles.resolve_profile(args.profile))
     return endpoints.check_region_shape(region or "us-east-1")

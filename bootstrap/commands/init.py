@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import fields
+from typing import TYPE_CHECKING
 
-from bootstrap import cli
+from bootstrap.commands import flags
 from bootstrap.errors import EXIT_OK, EXIT_WOULD_CHANGE, BootstrapError
+
+if TYPE_CHECKING:
+    from bootstrap.init.answers import InitFlags
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = cli.add_command(
+    parser = flags.add_command(
         commands,
         "init",
         "set up SSH access to CodeCommit and test-clone a repository",
         "Create or reuse an RSA key, register it with IAM, write the ssh config block, "
         "trust the host key, and test-clone a repository. Safe to run again.",
     )
-    cli.add_common_flags(parser)
+    flags.add_common_flags(parser)
     parser.add_argument("--repo", help="repository to test-clone")
     parser.add_argument(
         "--key", metavar="PATH", help="private key path (default ~/.ssh/codecommit_rsa)"
@@ -60,7 +65,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def run(args: argparse.Namespace) -> int:
     from bootstrap.errors import StoppedByUser
-    from bootstrap.init import pipeline, wizard
+    from bootstrap.init import key_choice, pipeline, wizard
     from bootstrap.ui import prompts
     from bootstrap.ui.output import Reporter
 
@@ -70,8 +75,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         # JSON output is for scripts: never draw prompts into it.
         prompter = prompts.for_run(args.yes or args.json)
-        early = None if prompter.interactive else wizard.early_key(args)
-        answers = wizard.resolve_init(args, prompter, note=report.note)
+        given = init_flags(args)
+        early = None if prompter.interactive else key_choice.early_key(given)
+        answers = wizard.resolve_init(given, prompter, note=report.note)
         pipeline.run(answers, prompter, report, early)
     except (BootstrapError, KeyboardInterrupt) as caught:
         # Ctrl-C outside a prompt (while acting) arrives as KeyboardInterrupt, after the
@@ -80,3 +86,9 @@ def run(args: argparse.Namespace) -> int:
         return report.failed(error, args.debug)
     report.finish()
     return EXIT_WOULD_CHANGE if args.check and report.changed else EXIT_OK
+
+
+def init_flags(args: argparse.Namespace) -> InitFlags:
+    from bootstrap.init.answers import InitFlags
+
+    return InitFlags(**{field.name: getattr(args, field.name) for field in fields(InitFlags)})

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
-from bootstrap import cli
-from bootstrap.errors import EXIT_OK, BootstrapError, LocalFileError, StoppedByUser, UsageError
+from bootstrap.commands import flags
+from bootstrap.errors import EXIT_OK, BootstrapError, StoppedByUser, UsageError
 
 IAM_VERSION_LIMIT = 5
 _POLICY_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}|aws):policy/\S+$")
@@ -36,7 +34,7 @@ warning: this is the field report's broad fix. Without MFA it also allows:
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = cli.add_command(
+    parser = flags.add_command(
         commands,
         "policy",
         "print or patch an MFA-enforcing IAM policy so SSH git keeps working",
@@ -70,11 +68,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         action="store_true",
         help="with --policy-arn: store the patched document as the new default version",
     )
-    cli.add_common_flags(parser, mutates=True, per_user=False)
+    flags.add_common_flags(parser, mutates=True, per_user=False)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from bootstrap.ui import output
+
     try:
         _check_flags(args)
         if args.apply:
@@ -84,10 +84,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             result = _print_template(args)
     except BootstrapError as error:
-        if args.json:
-            error_doc = {"cause": error.cause, "fix": error.fix, "exit_code": error.exit_code}
-            _emit({"command": "policy", "ok": False, "error": {**error_doc, **error.details}})
-        raise  # cli prints the cause and the fix on stderr
+        document = {"command": "policy", "ok": False, "error": output.error_json(error)}
+        return output.end_failed(
+            error, debug=args.debug, document=document if args.json else None, ensure_ascii=False
+        )
     if args.json:
         _emit({"command": "policy", "ok": True, **result})
     return EXIT_OK
@@ -117,11 +117,11 @@ def _print_template(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _patch(args: argparse.Namespace) -> dict[str, Any]:
-    from bootstrap.policy import mfa_policy
+    from bootstrap.policy import documents, mfa_policy
 
     if args.from_file:
         source = "<stdin>" if args.from_file == "-" else args.from_file
-        document = mfa_policy.load(_read(args.from_file), source)
+        document = mfa_policy.load(documents.read_policy_file(args.from_file, stdin=True), source)
     else:
         arn = _check_arn(args.policy_arn, changing=False)
         version, document = _fetch_default(_aws(args, arn), arn)
@@ -232,35 +232,15 @@ def _check_arn(arn: str, *, changing: bool) -> str:
 
 
 def _aws(args: argparse.Namespace, arn: str) -> Any:
+    from bootstrap.aws import profiles
     from bootstrap.aws.iam import Aws
-    from bootstrap.init import wizard
 
-    profile = wizard.resolve_profile(args.profile)
+    profile = profiles.resolve_profile(args.profile)
     # IAM is global within a partition; any region of the policy's partition reaches it.
     partition = arn.split(":")[1]
     fallback = {"aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}.get(partition, "us-east-1")
-    region = (
-        args.region
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-        or wizard.profile_region(profile)
-        or fallback
-    )
+    region = profiles.configured_region(args.region, profile) or fallback
     return Aws(profile, region)
-
-
-def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise LocalFileError(
-            f"cannot read the policy file {path}: {reason}",
-            "check the path; save the policy JSON from the IAM console to a file, or pass - "
-            "and pipe it in",
-        ) from None
 
 
 def _say(args: argparse.Namespace, line: str) -> None:

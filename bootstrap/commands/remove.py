@@ -6,8 +6,7 @@ import argparse
 import dataclasses
 from typing import TYPE_CHECKING
 
-from bootstrap import cli
-from bootstrap.commands.status import add_location_flags
+from bootstrap.commands import flags
 from bootstrap.errors import EXIT_OK, BootstrapError, UsageError
 
 if TYPE_CHECKING:
@@ -16,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = cli.add_command(
+    parser = flags.add_command(
         commands,
         "remove",
         "undo init: delete the key from IAM, the ssh config block and known_hosts entries",
@@ -25,8 +24,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "`init`, unless you edited it since) and remove the known_hosts entries bootstrap "
         "added. The private key is kept unless --delete-key. Running it again changes nothing.",
     )
-    cli.add_common_flags(parser)
-    add_location_flags(parser)
+    flags.add_common_flags(parser)
+    flags.add_location_flags(parser)
     parser.add_argument(
         "--keep-iam-key",
         action="store_true",
@@ -39,6 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run(args: argparse.Namespace) -> int:
+    from bootstrap import files
     from bootstrap.aws.iam import Aws
     from bootstrap.lifecycle import installed, remove
     from bootstrap.ui import prompts
@@ -47,10 +47,10 @@ def run(args: argparse.Namespace) -> int:
     report = Reporter("remove", args.json, args.dry_run)
     try:
         prompter = prompts.for_run(args.yes or args.json)  # never prompt into JSON
-        setup = installed.find(args, prompter)
+        setup = installed.find(flags.where(args), prompter)
         options = remove.RemoveOptions(args.keep_iam_key, args.delete_key)
         aws = Aws(setup.profile, setup.region)
-        with installed.locked_unless(args.dry_run, setup.ssh_config.parent):
+        with files.locked_unless(args.dry_run, setup.ssh_config.parent):
             plan = remove.look(setup, options, aws)
             if plan.iam_keys and not args.dry_run and not args.yes:
                 plan = dataclasses.replace(plan, delete_iam=_confirm(plan, prompter))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from bootstrap import cli
-from bootstrap.commands.status import add_location_flags
-from bootstrap.errors import EXIT_OK, BootstrapError, MissingAnswer, StoppedByUser, UsageError
+from bootstrap.commands import flags
+from bootstrap.errors import EXIT_OK, BootstrapError, MissingAnswer, StoppedByUser
 from bootstrap.ui.prompts import Prompter
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = cli.add_command(
+    parser = flags.add_command(
         commands,
         "rotate",
         "replace the CodeCommit SSH key with a new one, proven with git first",
@@ -21,8 +20,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "is kept as KEY.YYYY-MM-DD.bak. If the check fails, everything is put back and the new "
         "key is left Inactive in IAM.",
     )
-    cli.add_common_flags(parser)
-    add_location_flags(parser)
+    flags.add_common_flags(parser)
+    flags.add_location_flags(parser)
     parser.add_argument(
         "--repo", help="repository to check the new key with (git ls-remote); required"
     )
@@ -47,23 +46,20 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _repo(args: argparse.Namespace, prompter: Prompter) -> str:
-    from bootstrap.init import wizard
+    from bootstrap.aws import repos
 
     repo: str | None = args.repo
     if not repo:
         if not prompter.interactive:
             raise MissingAnswer("--repo", "a repository to check the new key with")
-        repo = prompter.text(
-            "Repository to check the new key with", validate=wizard.validate_repo_name
-        )
-    if problem := wizard.validate_repo_name(repo or ""):
-        raise UsageError(f"--repo '{repo}' is not a valid repository name", problem)
+        repo = prompter.text("Repository to check the new key with", validate=repos.name_problem)
+    repos.check_name(repo or "")
     return str(repo)
 
 
 def run(args: argparse.Namespace) -> int:
+    from bootstrap import files
     from bootstrap.aws.iam import Aws
-    from bootstrap.init import wizard
     from bootstrap.lifecycle import installed, rotate
     from bootstrap.ssh import keys
     from bootstrap.ui import prompts
@@ -72,20 +68,16 @@ def run(args: argparse.Namespace) -> int:
     report = Reporter("rotate", args.json, args.dry_run)
     try:
         prompter = prompts.for_run(args.yes or args.json)  # never prompt into JSON
-        setup = installed.find(args, prompter)
-        if args.key_bits not in keys.ALLOWED_NEW_BITS:
-            raise UsageError(
-                f"--key-bits {args.key_bits} is not offered",
-                f"choose one of {', '.join(map(str, keys.ALLOWED_NEW_BITS))}",
-            )
+        setup = installed.find(flags.where(args), prompter)
+        keys.check_new_bits(args.key_bits)
         options = rotate.RotateOptions(
             repo=_repo(args, prompter),
             keep_old=args.keep_old,
             bits=args.key_bits,
-            passphrase=wizard.resolve_passphrase(args.passphrase_env),
+            passphrase=keys.passphrase_from_env(args.passphrase_env),
         )
         aws = Aws(setup.profile, setup.region)
-        with installed.locked_unless(args.dry_run, setup.ssh_config.parent):
+        with files.locked_unless(args.dry_run, setup.ssh_config.parent):
             plan = rotate.look(setup, options, aws)
             if prompter.interactive and not args.dry_run:  # one question, before any change
                 old = plan.old_registered.key_id if plan.old_registered else "the old key"

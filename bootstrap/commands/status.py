@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import traceback
 from typing import Any
 
-from bootstrap import cli
+from bootstrap.commands import flags
 from bootstrap.errors import EXIT_INCOMPLETE, BootstrapError
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = cli.add_command(
+    parser = flags.add_command(
         commands,
         "status",
         "show the key, its IAM registration, the ssh config and known_hosts entry",
@@ -24,22 +23,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         f"{EXIT_INCOMPLETE} when something is missing or disagrees (3 or 4 when IAM could "
         "not be asked).",
     )
-    cli.add_common_flags(parser)
-    add_location_flags(parser)
+    flags.add_common_flags(parser)
+    flags.add_location_flags(parser)
     parser.set_defaults(handler=run)
-
-
-def add_location_flags(parser: argparse.ArgumentParser) -> None:
-    """--key and --ssh-config, as `init` spells them (status, rotate and remove share them)."""
-    parser.add_argument(
-        "--key",
-        metavar="PATH",
-        help="private key path (default: the managed block's IdentityFile, else "
-        "~/.ssh/codecommit_rsa)",
-    )
-    parser.add_argument(
-        "--ssh-config", metavar="PATH", help="ssh config file (default ~/.ssh/config)"
-    )
 
 
 def _text(checks: list[Any]) -> str:
@@ -60,19 +46,15 @@ def _text(checks: list[Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     from bootstrap.aws.iam import Aws
     from bootstrap.lifecycle import installed, status
-    from bootstrap.ui import prompts
+    from bootstrap.ui import output, prompts
 
     try:
-        setup = installed.find(args, prompts.for_run(args.yes or args.json))
+        setup = installed.find(flags.where(args), prompts.for_run(args.yes or args.json))
         checks = status.gather(setup, Aws(setup.profile, setup.region))
     except BootstrapError as error:
-        if args.json:
-            doc = {"command": "status", "ok": False, "complete": False}
-            doc["error"] = {"cause": error.cause, "fix": error.fix, "exit_code": error.exit_code}
-            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-        if args.debug:
-            traceback.print_exc()
-        return cli.report_error(error, False)
+        failure = output.error_json(error)
+        document = {"command": "status", "ok": False, "complete": False, "error": failure}
+        return output.end_failed(error, debug=args.debug, document=document if args.json else None)
     code = status.exit_code(checks)
     if args.json:
         doc = {

@@ -12,15 +12,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bootstrap.aws.iam import Aws
 from bootstrap.diagnosis import denies, evidence, rules
 from bootstrap.doctor.checks import FAIL, OK, WARN, Check, Facts, not_checked
-from bootstrap.errors import EXIT_IAM, EXIT_LOCAL, BootstrapError, LocalFileError
+from bootstrap.errors import EXIT_IAM, EXIT_LOCAL, BootstrapError
 from bootstrap.policy import evaluation, mfa_policy
-from bootstrap.policy.documents import NamedPolicy
+from bootstrap.policy.documents import NamedPolicy, read_policy_file
 
 GIT_ACTIONS = mfa_policy.GIT_ACTIONS
 KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")  # what a pull and a push ask KMS for
@@ -173,14 +172,7 @@ def evaluate(documents: list[Any], context: rules.Context) -> list[Verdict]:
 
 
 def _read(path: str) -> NamedPolicy:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LocalFileError(
-            f"cannot read the policy file {path}: {getattr(exc, 'strerror', None) or exc}",
-            "check the path; save the policy JSON from the IAM console to a file",
-        ) from None
-    return NamedPolicy(path, "file", mfa_policy.load(text, path))
+    return NamedPolicy(path, "file", mfa_policy.load(read_policy_file(path), path))
 
 
 def _account(named: list[NamedPolicy]) -> str | None:

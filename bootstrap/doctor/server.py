@@ -7,8 +7,6 @@ block or a proxy in the user's config is honoured exactly as ssh will.
 from __future__ import annotations
 
 import socket
-import subprocess
-from pathlib import Path
 
 from bootstrap.diagnosis import rules
 from bootstrap.doctor.checks import FAIL, OK, WARN, Check, Facts, not_checked
@@ -43,18 +41,6 @@ def reach(facts: Facts) -> Check:
     return Check(name, OK, f"{where}{via} accepts connections")
 
 
-def _entries(name: str, path: Path) -> list[str]:
-    """The known_hosts lines for `name` in `path`, as ssh-keygen finds them (hashed or not)."""
-    done = subprocess.run(
-        ["ssh-keygen", "-F", name, "-f", str(path)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    return [line for line in done.stdout.splitlines() if line and not line.startswith("#")]
-
-
 def _material(line: str) -> str:
     parts = line.split()
     return f"{parts[1]} {parts[2]}" if len(parts) >= 3 else ""
@@ -85,7 +71,7 @@ def known_hosts(facts: Facts) -> Check:
     except BootstrapError as error:
         return Check(name, WARN, f"{where}, but the server's key could not be read: {error.cause}")
     published = facts.endpoint.published_fingerprint
-    lines = _entries(target.known_hosts_name, entry)
+    lines = hostkeys.lookup(target.known_hosts_name, entry)
     if server.material not in {_material(line) for line in lines}:
         if published and server.sha256 == published:
             verdict = f"it is the one AWS publishes for {facts.region}: the entry is stale"

@@ -7,6 +7,25 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
+class InitFlags:
+    """`init`'s flags as given (None: not given), for the wizard to complete."""
+
+    profile: str | None = None
+    region: str | None = None
+    user: str | None = None
+    key: str | None = None
+    key_bits: int | None = None
+    passphrase_env: str | None = None
+    ssh_config: str | None = None
+    repo: str | None = None
+    no_clone: bool = False
+    clone_dir: str | None = None
+    accept_host_key: str | None = None
+    dry_run: bool = False
+    retest: bool = False
+
+
+@dataclass(frozen=True)
 class InitAnswers:
     """Everything `init` needs, settled before the first side effect."""
 

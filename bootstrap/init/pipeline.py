@@ -9,7 +9,6 @@ after others acted, those are undone, so the machine is never left half-configur
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +16,20 @@ from bootstrap import files, git
 from bootstrap.aws import endpoints, registration
 from bootstrap.aws.iam import Aws, Identity
 from bootstrap.diagnosis import evidence, rules
-from bootstrap.errors import IdentityError, LocalFileError, StoppedByUser
-from bootstrap.init import clone_step, key_ahead, setup_steps, verified
+from bootstrap.errors import LocalFileError, StoppedByUser
+from bootstrap.init import clone_step, key_ahead, setup_steps
 from bootstrap.init.answers import InitAnswers
 from bootstrap.init.key_ahead import KeyAhead
 from bootstrap.results import CREATED, SKIPPED, UNCHANGED, StepResult
-from bootstrap.ssh import config_files, config_plan, hostkeys, keys, legacy_rsa, locations
+from bootstrap.ssh import (
+    config_files,
+    config_plan,
+    hostkeys,
+    keys,
+    legacy_rsa,
+    locations,
+    verified,
+)
 from bootstrap.ui.output import Reporter
 from bootstrap.ui.prompts import Prompter
 from bootstrap.undo import Undo
@@ -102,19 +109,9 @@ class InitPlan:
 
 
 def identify(aws: Aws, answers: InitAnswers) -> Identity:
-    if answers.user:
-        return Identity("user", answers.user)
-    identity = aws.who_am_i()
-    if not identity.can_own_ssh_keys:
-        repo = answers.repo or "REPO"
-        raise IdentityError(
-            f"you are signed in as {identity.arn}, a {identity.kind}: only IAM users can have "
-            "SSH keys for CodeCommit",
-            "use HTTPS instead: pip install git-remote-codecommit && git clone "
-            f"{endpoints.https_url(answers.region, answers.profile, repo)}",
-            details={"arn": identity.arn, "kind": identity.kind},
-        )
-    return identity
+    https = endpoints.https_url(answers.region, answers.profile, answers.repo or "REPO")
+    fix = f"use HTTPS instead: pip install git-remote-codecommit && git clone {https}"
+    return registration.key_owner(aws, answers.user, fix)
 
 
 def look(answers: InitAnswers, aws: Aws, report: Reporter, prompter: Prompter) -> InitPlan:
@@ -263,23 +260,14 @@ def warn_about_locations(
         report.warn(warning)
 
 
-@contextlib.contextmanager
-def _lock_if_writing(answers: InitAnswers) -> Iterator[None]:
-    """Two runs at once must not interleave: hold a lock from the first look to the last act."""
-    if answers.dry_run:
-        yield
-        return
-    with files.locked(answers.ssh_config.parent):
-        yield
-
-
 def run(
     answers: InitAnswers, prompter: Prompter, report: Reporter, early: KeyAhead | None = None
 ) -> None:
     """`early`: a new key already being generated from the flags (wizard.early_key)."""
     warn_about_locations(answers, endpoints.resolve(answers.region), report)
     aws = Aws(answers.profile, answers.region)
-    with _lock_if_writing(answers):
+    # Two runs at once must not interleave: one lock from the first look to the last act.
+    with files.locked_unless(answers.dry_run, answers.ssh_config.parent):
         ahead = key_ahead.start_if_needed(answers, early)
         plan = look(answers, aws, report, prompter)
         preview = plan.preview()

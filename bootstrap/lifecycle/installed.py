@@ -6,17 +6,12 @@ commands need no flags beyond the ones `init` took; `--key` and `--ssh-config` o
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from bootstrap import files
-from bootstrap.aws import endpoints
+from bootstrap.aws import endpoints, profiles, registration
 from bootstrap.aws.iam import Aws, Identity
-from bootstrap.errors import IdentityError
-from bootstrap.init import wizard
 from bootstrap.results import SKIPPED, UNCHANGED, StepResult
 from bootstrap.ssh import config_plan, locations, managed_block
 from bootstrap.ui.prompts import Prompter
@@ -67,23 +62,34 @@ def _identity_file(block: str | None) -> Path | None:
     return None
 
 
-def find(args: argparse.Namespace, prompter: Prompter) -> Installed:
+@dataclass(frozen=True)
+class Where:
+    """Where to look, as the flags give it; None: what `init` would use."""
+
+    profile: str | None = None
+    region: str | None = None
+    user: str | None = None  # --user: skips sts:GetCallerIdentity
+    key: str | None = None  # the private key's path, as typed (~ allowed)
+    ssh_config: str | None = None
+
+
+def find(where: Where, prompter: Prompter) -> Installed:
     """Resolve the flags like `init` does, then read the managed block (read-only)."""
-    profile = wizard.resolve_profile(args.profile)
-    region = wizard.resolve_region(args.region, profile, prompter)
+    profile = profiles.resolve_profile(where.profile)
+    region = profiles.resolve_region(where.region, profile, prompter)
     default_config = locations.default_ssh_config()
-    ssh_config = locations.expand(args.ssh_config) if args.ssh_config else default_config
+    ssh_config = locations.expand(where.ssh_config) if where.ssh_config else default_config
     text = files.read_text_exact(ssh_config)
     block = managed_block.current_block(text or "")
     block_identity = _identity_file(block)
-    if args.key:
-        key_path = locations.expand(args.key)
+    if where.key:
+        key_path = locations.expand(where.key)
     else:
         key_path = block_identity or locations.default_key_path()
     return Installed(
         profile=profile,
         region=region,
-        user=args.user,
+        user=where.user,
         endpoint=endpoints.resolve(region),
         ssh_config=ssh_config,
         ssh_config_is_default=ssh_config == default_config,
@@ -96,24 +102,5 @@ def find(args: argparse.Namespace, prompter: Prompter) -> Installed:
 
 def identify(aws: Aws, setup: Installed) -> Identity:
     """The IAM user whose keys we manage; the same refusal as `init` for roles and root."""
-    if setup.user:
-        return Identity("user", setup.user)
-    identity = aws.who_am_i()
-    if not identity.can_own_ssh_keys:
-        raise IdentityError(
-            f"you are signed in as {identity.arn}, a {identity.kind}: only IAM users have SSH "
-            "keys for CodeCommit",
-            "sign in as the IAM user who owns the key (--profile), or pass --user NAME",
-            details={"arn": identity.arn, "kind": identity.kind},
-        )
-    return identity
-
-
-@contextlib.contextmanager
-def locked_unless(dry_run: bool, directory: Path) -> Iterator[None]:
-    """Hold the ssh folder's lock (as init does) from the first look to the last write."""
-    if dry_run:
-        yield
-        return
-    with files.locked(directory):
-        yield
+    fix = "sign in as the IAM user who owns the key (--profile), or pass --user NAME"
+    return registration.key_owner(aws, setup.user, fix)

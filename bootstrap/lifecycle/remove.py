@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bootstrap import files
+from bootstrap.aws import endpoints
 from bootstrap.aws.iam import Aws, RegisteredKey
 from bootstrap.errors import LocalFileError
-from bootstrap.init import verified
 from bootstrap.lifecycle.installed import Change, Installed, identify
 from bootstrap.results import SKIPPED, UNCHANGED, StepResult
 from bootstrap.ssh import client as ssh_client
-from bootstrap.ssh import hostkeys, keys, known_hosts, locations, managed_block
+from bootstrap.ssh import hostkeys, keys, known_hosts, locations, managed_block, verified
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,8 @@ def look(setup: Installed, options: RemoveOptions, aws: Aws) -> RemovePlan:
     block = setup.block
     config_after = managed_block.remove_block(text or "") if block is not None else None
     paths, name = _known_hosts_files(setup)
-    candidates = frozenset(known_hosts.candidate_names([name] if name else []))
+    git_hosts = {endpoints.resolve(region).git_host for region in endpoints.codecommit_regions()}
+    candidates = frozenset(known_hosts.candidate_names(git_hosts, [name] if name else []))
     entries = known_hosts.find(paths, set(candidates))
     key_files: tuple[Path, ...] = ()
     if options.delete_key:

@@ -8,7 +8,6 @@ Nothing is written, and nothing connects to CodeCommit (that is `doctor`'s job).
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,18 +185,6 @@ def check_resolved(
     return Check("ssh -G", True, summary, details), options
 
 
-def _entry_line(name: str, path: Any) -> str | None:
-    done = subprocess.run(
-        ["ssh-keygen", "-F", name, "-f", str(path)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    lines = [line for line in done.stdout.splitlines() if line and not line.startswith("#")]
-    return lines[0] if lines else None
-
-
 def check_known_hosts(setup: Installed, options: ssh_client.EffectiveOptions | None) -> Check:
     if options is None:
         return Check("known_hosts", False, "not checked: ssh cannot read the config", {}, "")
@@ -212,8 +199,8 @@ def check_known_hosts(setup: Installed, options: ssh_client.EffectiveOptions | N
             {"name": name},
             "run `bootstrap init`: it checks the key against AWS's published fingerprint first",
         )
-    line = _entry_line(name, found_in) or ""
-    fields = line.split()
+    lines = hostkeys.lookup(name, found_in)
+    fields = lines[0].split() if lines else []
     fingerprint = keys.PublicKey.parse(" ".join(fields[1:3])).sha256 if len(fields) >= 3 else None
     published = setup.endpoint.published_fingerprint
     ours = len(fields) == 4 and fields[3] == hostkeys.ENTRY_MARKER

@@ -33,15 +33,24 @@ def ssh_args(config: Path | None) -> list[str]:
     return ["ssh", "-F", str(config)] if config is not None else ["ssh"]
 
 
+def run(*args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`ssh ARGS` for what ssh says about itself (`-G`, `-Q`, `-V`), never for a connection.
+
+    stdin is closed, so ssh cannot stop on a question; the output is kept for the caller, who
+    judges the exit status. A missing ssh raises FileNotFoundError: each caller says it its way.
+    """
+    return subprocess.run(
+        [*ssh_args(config), *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
 def effective_options(host: str, config: Path | None = None) -> EffectiveOptions:
     try:
-        done = subprocess.run(
-            [*ssh_args(config), "-G", host],
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
+        done = run("-G", host, config=config)
     except FileNotFoundError:
         raise LocalFileError(
             "the ssh client is not installed (no `ssh` on PATH)",

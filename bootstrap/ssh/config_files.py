@@ -14,22 +14,16 @@ import contextlib
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 from bootstrap.errors import LocalFileError
+from bootstrap.ssh import client as ssh_client
 from bootstrap.ssh import locations
 
 _READING = re.compile(r"Reading configuration data (.+)$", re.MULTILINE)
 _BAD_PERMISSIONS = re.compile(r"Bad owner or permissions on (\S+)")
-
-
-def _ssh(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["ssh", *args], capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False
-    )
 
 
 def system_config() -> Path | None:
@@ -60,7 +54,7 @@ def refuses_bom() -> bool:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write("\ufeffHost bom.invalid\n".encode())
-        return _ssh("-F", name, "-G", "bom.invalid").returncode != 0
+        return ssh_client.run("-G", "bom.invalid", config=Path(name)).returncode != 0
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)
@@ -69,7 +63,7 @@ def refuses_bom() -> bool:
 def files_read_for(host: str) -> list[Path] | None:
     """Every config file plain `ssh HOST` reads (Includes that apply to HOST too), in order;
     None if ssh cannot read its config."""
-    done = _ssh("-v", "-G", host)
+    done = ssh_client.run("-v", "-G", host)
     if done.returncode != 0:
         return None
     return [Path(name.strip()) for name in _READING.findall(done.stderr)]

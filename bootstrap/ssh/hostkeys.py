@@ -16,16 +16,13 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from bootstrap import files
-from bootstrap.errors import HostKeyError
+from bootstrap.errors import HostKeyError, UsageError
 from bootstrap.ssh import locations
 from bootstrap.ssh.client import EffectiveOptions
 from bootstrap.ssh.keys import PublicKey
-
-if TYPE_CHECKING:
-    from bootstrap.ui.prompts import Prompter
 
 _RSA_FIRST = ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]
 
@@ -62,18 +59,27 @@ class Target:
         )
 
 
+def lookup(name: str, path: Path) -> list[str]:
+    """The known_hosts lines for `name` in `path`, as ssh-keygen finds them (hashed or not).
+
+    Asked of ssh-keygen rather than parsed here: it matches names exactly as ssh does
+    (hashed names, patterns, `[host]:port`). Undecodable bytes are replaced, not fatal.
+    """
+    done = subprocess.run(
+        ["ssh-keygen", "-F", name, "-f", str(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    return [line for line in done.stdout.splitlines() if line and not line.startswith("#")]
+
+
 def known_entry_file(target: Target) -> Path | None:
     """The known_hosts file that already has an entry for this host, if any."""
     for path in (*target.user_known_hosts, *target.global_known_hosts):
-        if not path.is_file():
-            continue
-        done = subprocess.run(
-            ["ssh-keygen", "-F", target.known_hosts_name, "-f", str(path)],
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-        if done.returncode == 0 and done.stdout.strip():
+        if path.is_file() and lookup(target.known_hosts_name, path):
             return path
     return None
 
@@ -164,12 +170,22 @@ def fetch(target: Target, timeout: float = 10.0) -> PublicKey:
     return fetch_offer(target, timeout).key
 
 
+class Confirmer(Protocol):
+    """What confirm_unpublished needs of a prompter. Declared here, not imported from ui/, so
+    ssh/ stays below ui/; ui.prompts.Prompter has both members, so any prompter will do."""
+
+    @property
+    def interactive(self) -> bool: ...
+
+    def confirm(self, message: str, *, default: bool = True) -> bool: ...
+
+
 def confirm_unpublished(
     server_key: PublicKey,
     region: str,
     published: str | None,
     pinned: str | None,
-    prompter: Prompter,
+    prompter: Confirmer,
 ) -> str | None:
     """For a region AWS publishes no fingerprint for: on a terminal, show the fingerprint and
     ask (default no); the fingerprint the user accepted is then pinned like --accept-host-key.
@@ -229,10 +245,15 @@ def verify(
     return []
 
 
+def name_hash(name: str, salt: bytes) -> bytes:
+    """HMAC-SHA1(salt, name): how HashKnownHosts hides a host name, for writing and matching."""
+    return hmac.new(salt, name.encode(), hashlib.sha1).digest()
+
+
 def hashed_name(name: str, salt: bytes | None = None) -> str:
     """A HashKnownHosts entry name: |1|salt|HMAC-SHA1(salt, name)."""
     salt = salt or os.urandom(20)
-    digest = hmac.new(salt, name.encode(), hashlib.sha1).digest()
+    digest = name_hash(name, salt)
     return f"|1|{base64.b64encode(salt).decode()}|{base64.b64encode(digest).decode()}"
 
 
@@ -255,3 +276,16 @@ def add_entry(target: Target, key: PublicKey) -> Path:
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
     files.atomic_write(path, existing + (entry_line(target, key) + "\n").encode(), mode)
     return path
+
+
+def normalise_fingerprint(value: str | None) -> str | None:
+    """--accept-host-key as ssh prints a fingerprint (SHA256:…), or None when not given."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value.startswith("SHA256:") or len(value) != 50:
+        raise UsageError(
+            f"--accept-host-key '{value}' is not a SHA256 fingerprint",
+            "give it as ssh prints it: SHA256: followed by 43 characters",
+        )
+    return value

@@ -5,11 +5,10 @@ UseKeychain with `IgnoreUnknown`, so another OpenSSH reading the same file skips
 
 from __future__ import annotations
 
-import base64
 import sys
 from pathlib import Path
 
-_OPENSSH_MAGIC = b"openssh-key-v1\x00"
+from bootstrap.ssh import keys
 
 
 def key_has_passphrase(key_path: Path, passphrase: bytes | None) -> bool:
@@ -18,19 +17,9 @@ def key_has_passphrase(key_path: Path, passphrase: bytes | None) -> bool:
     if passphrase:
         return True
     try:
-        data = key_path.read_bytes().strip()
-    except OSError:
+        return keys.read_private_key(key_path.read_bytes()).encrypted
+    except (OSError, ValueError):  # no key there yet, or none ssh could use: nothing to keep
         return False
-    if data.startswith(b"-----BEGIN OPENSSH PRIVATE KEY-----"):
-        try:
-            raw = base64.b64decode(b"".join(data.splitlines()[1:-1]))
-            start = len(_OPENSSH_MAGIC)  # then the cipher name, an SSH string
-            length = int.from_bytes(raw[start : start + 4], "big")
-            cipher = raw[start + 4 : start + 4 + length]
-        except ValueError:
-            return False
-        return cipher != b"none"
-    return b"ENCRYPTED" in data
 
 
 def wants_keychain(key_path: Path, passphrase: bytes | None, platform: str | None = None) -> bool:

@@ -9,18 +9,47 @@ from __future__ import annotations
 import base64
 import getpass
 import hashlib
+import os
 import socket
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bootstrap import files
-from bootstrap.errors import LocalFileError
+from bootstrap.errors import LocalFileError, UsageError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 MIN_BITS = 2048
 MAX_BITS = 16384
 ALLOWED_NEW_BITS = (2048, 3072, 4096)
 DEFAULT_BITS = 4096
+
+
+def check_new_bits(bits: int, flag: str = "--key-bits") -> None:
+    """Only the sizes we offer for a new key (IAM would take up to 16384)."""
+    if bits not in ALLOWED_NEW_BITS:
+        raise UsageError(
+            f"{flag} {bits} is not offered",
+            f"choose one of {', '.join(map(str, ALLOWED_NEW_BITS))}",
+        )
+
+
+def passphrase_from_env(env_var: str | None) -> bytes | None:
+    """--passphrase-env VAR: the passphrase in $VAR, so that it never appears in argv."""
+    if not env_var:
+        return None
+    value = os.environ.get(env_var)
+    if value is None:
+        raise UsageError(
+            f"--passphrase-env names ${env_var}, which is not set",
+            f"export {env_var} with the passphrase, or leave out --passphrase-env",
+        )
+    return value.encode() if value else None
+
+
 _OPENSSH_MAGIC = b"openssh-key-v1\x00"
 
 
@@ -115,25 +144,57 @@ def check_acceptable(public: PublicKey, source: str) -> None:
         )
 
 
-def _public_from_private_file(data: bytes, path: Path, passphrase: bytes | None) -> PublicKey:
+@dataclass(frozen=True)
+class PrivateKeyFile:
+    """A private key file as it reads without its passphrase."""
+
+    data: bytes = field(repr=False)
+    encrypted: bool
+    # An OpenSSH file keeps its public key in the clear; a PEM one only inside the private key.
+    public: PublicKey | None
+
+    def load(self, passphrase: bytes | None) -> PrivateKeyTypes:
+        """The private key itself, opened with `passphrase` (None: none). Raises TypeError (a
+        passphrase missing, or given for a key without one), ValueError (a wrong one, or data
+        that is no key) or cryptography's UnsupportedAlgorithm."""
+        from cryptography.hazmat.primitives import serialization
+
+        if self.public is not None:
+            return serialization.load_ssh_private_key(self.data, passphrase)
+        return serialization.load_pem_private_key(self.data, passphrase)
+
+
+def read_private_key(data: bytes) -> PrivateKeyFile:
+    """Read a private key file (OpenSSH, else PEM) as far as it goes without decrypting it.
+
+    Raises ValueError for an OpenSSH file that is not one. A PEM file is not checked here: only
+    `load` can tell (cryptography is imported then, not before).
+    """
     text = data.strip()
-    if text.startswith(b"-----BEGIN OPENSSH PRIVATE KEY-----"):
-        body = b"".join(text.splitlines()[1:-1])
-        raw = base64.b64decode(body)
-        if not raw.startswith(_OPENSSH_MAGIC):
-            raise ValueError("not an openssh-key-v1 file")
-        # cipher, kdf, kdf options, then a uint32 key count, then the first public key blob.
-        offset = len(_OPENSSH_MAGIC)
-        header = _ssh_strings(raw, 3, offset)
-        offset += sum(4 + len(h) for h in header) + 4
-        (blob,) = _ssh_strings(raw, 1, offset)
-        (key_type,) = _ssh_strings(blob, 1)
-        return PublicKey(key_type.decode(), blob)
-    # PEM (PKCS#1/PKCS#8): the public half is only reachable through the private key.
+    if not text.startswith(b"-----BEGIN OPENSSH PRIVATE KEY-----"):
+        # PEM (PKCS#1/PKCS#8) says so in its headers ("Proc-Type: 4,ENCRYPTED", or
+        # "BEGIN ENCRYPTED PRIVATE KEY").
+        return PrivateKeyFile(data, b"ENCRYPTED" in data, None)
+    raw = base64.b64decode(b"".join(text.splitlines()[1:-1]))
+    if not raw.startswith(_OPENSSH_MAGIC):
+        raise ValueError("not an openssh-key-v1 file")
+    # cipher, kdf, kdf options, then a uint32 key count, then the first public key blob.
+    offset = len(_OPENSSH_MAGIC)
+    header = _ssh_strings(raw, 3, offset)
+    offset += sum(4 + len(h) for h in header) + 4
+    (blob,) = _ssh_strings(raw, 1, offset)
+    (key_type,) = _ssh_strings(blob, 1)
+    return PrivateKeyFile(data, header[0] != b"none", PublicKey(key_type.decode(), blob))
+
+
+def _public_from_private_file(data: bytes, path: Path, passphrase: bytes | None) -> PublicKey:
+    read = read_private_key(data)
+    if read.public is not None:
+        return read.public
     from cryptography.hazmat.primitives import serialization
 
     try:
-        key = serialization.load_pem_private_key(data, password=passphrase)
+        key = read.load(passphrase)
     except TypeError:
         raise LocalFileError(
             f"{path} is an encrypted PEM key and no passphrase was given",

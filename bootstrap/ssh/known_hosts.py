@@ -9,7 +9,6 @@ byte of the file is kept, whatever its line endings.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import re
 from collections.abc import Iterable
@@ -17,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bootstrap import files
-from bootstrap.aws import endpoints
 from bootstrap.ssh import hostkeys
 
 _CODECOMMIT_HOST = re.compile(
@@ -33,11 +31,11 @@ class MarkedEntry:
     host: str  # the name as written ("|1|…" when hashed)
 
 
-def candidate_names(extra: Iterable[str] = ()) -> set[str]:
-    """The clear names a hashed entry of ours can hide: every CodeCommit host, plus `extra`
-    (the name `init` would use here, e.g. a HostKeyAlias or `[host]:port`)."""
-    names = {endpoints.resolve(region).git_host for region in endpoints.codecommit_regions()}
-    return names | set(extra)
+def candidate_names(codecommit_hosts: Iterable[str], extra: Iterable[str] = ()) -> set[str]:
+    """The clear names a hashed entry of ours can hide: every CodeCommit git host (the caller
+    lists them: ssh/ knows nothing of AWS regions), plus `extra` (the name `init` would use
+    here, e.g. a HostKeyAlias or `[host]:port`)."""
+    return set(codecommit_hosts) | set(extra)
 
 
 def _is_codecommit_name(name: str, hashed_candidates: set[str]) -> bool:
@@ -48,8 +46,7 @@ def _is_codecommit_name(name: str, hashed_candidates: set[str]) -> bool:
         except ValueError:
             return False
         return any(
-            hmac.compare_digest(hmac.new(salt, c.encode(), hashlib.sha1).digest(), digest)
-            for c in hashed_candidates
+            hmac.compare_digest(hostkeys.name_hash(c, salt), digest) for c in hashed_candidates
         )
     bare = _WITH_PORT.match(name)
     return name in hashed_candidates or bool(

@@ -8,31 +8,24 @@ the client's from `ssh -G` (what it would accept for this host) and `ssh -Q` (wh
 
 from __future__ import annotations
 
-import subprocess
-
 from bootstrap.errors import HostKeyError
+from bootstrap.ssh import client as ssh_client
 from bootstrap.ssh.client import EffectiveOptions
 
 RSA_SIGNATURES = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")
 SHA1_RSA = "ssh-rsa"
 
 
-def _ssh(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["ssh", *args], capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False
-    )
-
-
 def client_version() -> str:
     """`ssh -V`, e.g. "OpenSSH_9.2p1 Debian-2+deb12u3" (printed on stderr)."""
-    done = _ssh("-V")
+    done = ssh_client.run("-V")
     words = (done.stderr or done.stdout).split(",")[0].strip()
     return words or "this OpenSSH"
 
 
 def client_supports_sha1_rsa() -> bool:
     """Can this ssh use ssh-rsa at all when told to? (`ssh -Q HostKeyAlgorithms`)"""
-    return SHA1_RSA in _ssh("-Q", "HostKeyAlgorithms").stdout.split()
+    return SHA1_RSA in ssh_client.run("-Q", "HostKeyAlgorithms").stdout.split()
 
 
 def needed(server_offers: tuple[str, ...], client_accepts: tuple[str, ...]) -> bool:

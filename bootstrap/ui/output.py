@@ -1,4 +1,8 @@
-"""What the user sees: ✓/✗ lines for people, one JSON object for scripts."""
+"""What the user sees: ✓/✗ lines for people, one JSON object for scripts.
+
+Every command ends a failure the same way (`end_failed`): its JSON document with the same
+`error` object (`error_json`), then `error: <cause>` and `  fix: <fix>` on stderr.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, TextIO
 
 from bootstrap.errors import BootstrapError, StoppedByUser
@@ -21,6 +25,47 @@ GREEN, RED, YELLOW, BOLD = "32", "31", "33", "1"
 def color_allowed(stream: TextIO) -> bool:
     """Color only on a terminal, and never with NO_COLOR set (no-color.org) or TERM=dumb."""
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def error_json(error: BootstrapError) -> dict[str, Any]:
+    """The `error` object of every command's JSON document."""
+    return {"cause": error.cause, "fix": error.fix, "exit_code": error.exit_code, **error.details}
+
+
+def say_error(error: BootstrapError, err: TextIO | None = None, *, color: bool = False) -> None:
+    """`error: <cause>` and, when there is one, `  fix: <fix>`."""
+    err = err or sys.stderr
+    label = f"\033[{RED}merror:\033[0m" if color else "error:"
+    err.write(f"{label} {error.cause}\n")
+    if error.fix:
+        err.write(f"  fix: {error.fix}\n")
+    err.flush()
+
+
+def end_failed(
+    error: BootstrapError,
+    *,
+    debug: bool,
+    document: Mapping[str, Any] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    color: bool = False,
+    lines: bool = True,
+    ensure_ascii: bool = True,
+) -> int:
+    """End a failed command; its exit code. `document` (with --json) is the command's JSON
+    object, printed on stdout; then the error lines (`lines`: False when the caller already
+    said it its own way) and, with --debug, the traceback, on stderr. Call it while handling
+    `error`, so that the traceback is its."""
+    if document is not None:
+        out = out or sys.stdout
+        out.write(json.dumps(document, indent=2, default=str, ensure_ascii=ensure_ascii) + "\n")
+        out.flush()
+    if lines:
+        say_error(error, err, color=color)
+    if debug:
+        traceback.print_exc()
+    return error.exit_code
 
 
 class Reporter:
@@ -111,12 +156,7 @@ class Reporter:
         if self.next_steps:
             doc["next"] = self.next_steps
         if error is not None:
-            doc["error"] = {
-                "cause": error.cause,
-                "fix": error.fix,
-                "exit_code": error.exit_code,
-                **error.details,
-            }
+            doc["error"] = error_json(error)
         return doc
 
     def finish(self, error: BootstrapError | None = None) -> None:
@@ -139,10 +179,8 @@ class Reporter:
     def failed(self, error: BootstrapError, debug: bool) -> int:
         """Say what failed and finish the output; the exit code. --debug adds the traceback."""
         self.failure(error)
-        self.finish(error)
-        if debug:
-            traceback.print_exc()
-        return error.exit_code
+        document = self.document(error) if self.as_json else None
+        return end_failed(error, debug=debug, document=document, out=self.out, lines=False)
 
     def failure(self, error: BootstrapError, step: str | None = None) -> None:
         failed, undone = self._failed_step()
@@ -158,7 +196,5 @@ class Reporter:
             left = "the steps marked ✓ above were kept" if kept else "nothing was changed"
             self.err.write(f"\n{error.cause} ({left})\n")
         else:
-            self.err.write(self._paint("error:", RED, on_err=True) + f" {error.cause}\n")
-            if error.fix:
-                self.err.write(f"  fix: {error.fix}\n")
+            say_error(error, self.err, color=self.err_color)
         self.err.flush()

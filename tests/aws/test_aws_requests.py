@@ -40,22 +40,7 @@ def counted_init(
     """`bootstrap init` for `repo`; its result and the operations it sent, in order."""
     log.unlink(missing_ok=True)
     done = subprocess.run(
-        [
-            sys.executable,
-            str(COUNTER),
-            "init",
-            "--yes",
-            "--json",
-            "--region",
-            case.region,
-            "--key-bits",
-            "2048",
-            "--repo",
-            repo,
-            "--accept-host-key",
-            case.server.host_key_fingerprint,
-            *extra,
-        ],
+        [sys.executable, str(COUNTER), *case.init_args("--json", "--repo", repo, *extra)],
         env=case.env | {LOG_VARIABLE: str(log)},
         cwd=case.home,
         stdin=subprocess.DEVNULL,
@@ -70,15 +55,10 @@ def writes(operations: list[str]) -> list[str]:
     return [op for op in operations if not op.startswith(READS)]
 
 
-def ready(case: SandboxCase) -> str:
-    case.write_routing()
-    return case.create_repo()
-
-
 def test_fresh_init_with_user_sends_at_most_three_requests(
     sandbox: SandboxCase, tmp_path: Path
 ) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     done, sent = counted_init(sandbox, repo, tmp_path / "requests", "--user", sandbox.user_name)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["changed"] is True
@@ -90,7 +70,7 @@ def test_fresh_init_with_user_sends_at_most_three_requests(
 def test_rerun_with_user_sends_at_most_two_requests_and_none_writes(
     sandbox: SandboxCase, tmp_path: Path
 ) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     first, _ = counted_init(sandbox, repo, tmp_path / "requests", "--user", sandbox.user_name)
     assert first.returncode == 0, first.stderr
     again, sent = counted_init(sandbox, repo, tmp_path / "requests", "--user", sandbox.user_name)
@@ -104,7 +84,7 @@ def test_rerun_with_user_sends_at_most_two_requests_and_none_writes(
 def test_fresh_init_without_user_asks_sts_once_and_stays_within_three(
     sandbox: SandboxCase, tmp_path: Path
 ) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     done, sent = counted_init(sandbox, repo, tmp_path / "requests")
     assert done.returncode == 0, done.stderr
     assert sent[0] == "GetCallerIdentity"
@@ -116,7 +96,7 @@ def test_fresh_init_without_user_asks_sts_once_and_stays_within_three(
 def test_rerun_without_user_sends_at_most_two_requests_and_none_writes(
     sandbox: SandboxCase, tmp_path: Path
 ) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     first, _ = counted_init(sandbox, repo, tmp_path / "requests")
     assert first.returncode == 0, first.stderr
     again, sent = counted_init(sandbox, repo, tmp_path / "requests")
@@ -128,7 +108,7 @@ def test_rerun_without_user_sends_at_most_two_requests_and_none_writes(
 
 def test_check_sends_only_reads(sandbox: SandboxCase, tmp_path: Path) -> None:
     """--check on a configured machine asks IAM, but never changes it."""
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     first, _ = counted_init(sandbox, repo, tmp_path / "requests", "--user", sandbox.user_name)
     assert first.returncode == 0, first.stderr
     checked, sent = counted_init(
@@ -166,7 +146,7 @@ def calls(log: Path) -> list[str]:
 def test_one_process_no_aws_cli_and_no_ssh_keygen_key_generation(
     sandbox: SandboxCase, tmp_path: Path
 ) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     logs = recording_shims(tmp_path / "bin", tmp_path)
     sandbox.env = sandbox.env | {"PATH": f"{tmp_path / 'bin'}{os.pathsep}{sandbox.env['PATH']}"}
     seen = subprocess.run(

@@ -7,10 +7,8 @@ client that raises them, as boto3 does before sending anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import botocore.exceptions as bx
 import pytest
 from botocore.stub import Stubber
@@ -18,16 +16,6 @@ from botocore.stub import Stubber
 from bootstrap.aws.iam import Aws
 from bootstrap.errors import IdentityError
 from sandbox.case import SandboxCase
-
-
-@pytest.fixture
-def client() -> Iterator[tuple[Any, Stubber]]:
-    iam = boto3.client(
-        "iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
-    )
-    with Stubber(iam) as stub:
-        yield iam, stub
-        stub.assert_no_pending_responses()
 
 
 class Raising:
@@ -48,8 +36,8 @@ def refused(aws: Aws) -> IdentityError:
 
 
 @pytest.mark.parametrize("code", ["InvalidClientTokenId", "SignatureDoesNotMatch"])
-def test_rejected_credentials_name_the_profile(client: Any, code: str) -> None:
-    iam, stub = client
+def test_rejected_credentials_name_the_profile(stubbed_iam: tuple[Any, Stubber], code: str) -> None:
+    iam, stub = stubbed_iam
     stub.add_client_error("list_ssh_public_keys", code, "bad", http_status_code=403)
     error = refused(Aws("dev", "us-east-1", iam_client=iam))
     assert error.cause == f"AWS rejected the credentials of profile 'dev' ({code}: bad)"
@@ -58,8 +46,8 @@ def test_rejected_credentials_name_the_profile(client: Any, code: str) -> None:
     )
 
 
-def test_rejected_default_credentials_say_default(client: Any) -> None:
-    iam, stub = client
+def test_rejected_default_credentials_say_default(stubbed_iam: tuple[Any, Stubber]) -> None:
+    iam, stub = stubbed_iam
     stub.add_client_error("list_ssh_public_keys", "InvalidClientTokenId", "bad", 403)
     error = refused(Aws(None, "us-east-1", iam_client=iam))
     assert error.cause == "AWS rejected the default credentials (InvalidClientTokenId: bad)"
@@ -67,16 +55,18 @@ def test_rejected_default_credentials_say_default(client: Any) -> None:
     assert "profile '" not in error.cause
 
 
-def test_expired_credentials_name_the_profile_and_its_sso_login(client: Any) -> None:
-    iam, stub = client
+def test_expired_credentials_name_the_profile_and_its_sso_login(
+    stubbed_iam: tuple[Any, Stubber],
+) -> None:
+    iam, stub = stubbed_iam
     stub.add_client_error("list_ssh_public_keys", "ExpiredToken", "old", http_status_code=403)
     error = refused(Aws("dev", "us-east-1", iam_client=iam))
     assert error.cause == "the credentials of profile 'dev' have expired (ExpiredToken)"
     assert "`aws sso login --profile dev`" in error.fix
 
 
-def test_expired_default_credentials_say_default(client: Any) -> None:
-    iam, stub = client
+def test_expired_default_credentials_say_default(stubbed_iam: tuple[Any, Stubber]) -> None:
+    iam, stub = stubbed_iam
     stub.add_client_error("list_ssh_public_keys", "ExpiredToken", "old", http_status_code=403)
     error = refused(Aws(None, "us-east-1", iam_client=iam))
     assert error.cause == "the default credentials have expired (ExpiredToken)"

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import base64
 import datetime
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from bootstrap.aws import registration
-from bootstrap.aws.iam import Aws, KeyLimitReached
+from bootstrap.aws.failures import KeyLimitReached
 from bootstrap.errors import IamError
 from bootstrap.ssh.keys import PublicKey
 
@@ -20,16 +17,6 @@ USER = "alice"
 BODY = "ssh-rsa " + base64.b64encode(b"\0\0\0\7ssh-rsa our key material").decode()
 OURS = PublicKey.parse(BODY + " alice@laptop")
 WHEN = datetime.datetime(2024, 5, 1, tzinfo=datetime.timezone.utc)
-
-
-@pytest.fixture
-def stubbed() -> Iterator[tuple[Aws, Stubber]]:
-    client = boto3.client(
-        "iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
-    )
-    with Stubber(client) as stub:
-        yield Aws(None, "us-east-1", iam_client=client), stub
-        stub.assert_no_pending_responses()
 
 
 def kid(suffix: str) -> str:

@@ -23,42 +23,12 @@ from sandbox.case import SandboxCase
 pytestmark = pytest.mark.e2e
 
 
-def init(case: SandboxCase, *extra: str) -> subprocess.CompletedProcess[str]:
-    return case.run(
-        "init",
-        "--yes",
-        "--region",
-        case.region,
-        "--key-bits",
-        "2048",
-        "--accept-host-key",
-        case.server.host_key_fingerprint,
-        *extra,
-    )
-
-
-def set_up(case: SandboxCase) -> tuple[str, str]:
-    """A working setup made by init: the repository's name and the key id."""
-    case.write_routing()
-    repo = case.create_repo()
-    done = init(case, "--repo", repo, "--json")
-    assert done.returncode == 0, done.stderr
-    steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
-    return repo, str(steps["registration"]["key_id"])
-
-
 def init_error(case: SandboxCase, repo: str) -> dict[str, Any]:
     """Run init again after IAM changed: --retest, since no local file changed."""
-    done = init(case, "--repo", repo, "--json", "--retest")
+    done = case.init("--repo", repo, "--json", "--retest")
     assert done.returncode == 7, done.stderr
     error: dict[str, Any] = json.loads(done.stdout)["error"]
     return error
-
-
-def doctor(case: SandboxCase, *extra: str) -> tuple[int, dict[str, dict[str, str]]]:
-    done = case.run("doctor", "--region", case.region, "--json", *extra)
-    checks = {check["name"]: check for check in json.loads(done.stdout)["checks"]}
-    return done.returncode, checks
 
 
 def prepend_ssh_config(case: SandboxCase, text: str) -> None:
@@ -77,9 +47,9 @@ def host_block(case: SandboxCase, *lines: str) -> str:
 def test_init_explains_the_mfa_deny_in_two_lines_naming_the_statement(
     sandbox: SandboxCase,
 ) -> None:
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     sandbox.put_user_policy(policies.MFA_POLICY)
-    done = init(sandbox, "--repo", repo, "--retest")
+    done = sandbox.init("--repo", repo, "--retest")
     assert done.returncode == 7
     error, fix = done.stderr.splitlines()
     assert error.startswith("error: statement 'BlockMostAccessUnlessSignedInWithMFA' of inline ")
@@ -89,7 +59,7 @@ def test_init_explains_the_mfa_deny_in_two_lines_naming_the_statement(
 
 
 def test_init_json_carries_kind_cause_and_fix(sandbox: SandboxCase) -> None:
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     sandbox.put_user_policy(policies.MFA_POLICY)
     error = init_error(sandbox, repo)
     assert error["kind"] == "mfa-explicit-deny"
@@ -100,19 +70,19 @@ def test_init_json_carries_kind_cause_and_fix(sandbox: SandboxCase) -> None:
 
 def test_the_printed_fix_works(sandbox: SandboxCase, tmp_path: Path) -> None:
     """Following the MFA fix (`bootstrap policy --from`) makes git work, still without MFA."""
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     sandbox.put_user_policy(policies.MFA_POLICY)
     saved = tmp_path / "policy.json"
     saved.write_text(json.dumps(policies.MFA_POLICY))
     patched = sandbox.run("policy", "--from", str(saved))
     assert patched.returncode == 0, patched.stderr
     sandbox.put_user_policy(json.loads(patched.stdout))
-    done = init(sandbox, "--repo", repo, "--retest")
+    done = sandbox.init("--repo", repo, "--retest")
     assert done.returncode == 0, done.stderr
 
 
 def test_half_fix_fails_in_kms_and_the_fix_is_via_service(sandbox: SandboxCase) -> None:
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     sandbox.put_user_policy(policies.HALF_FIX)
     error = init_error(sandbox, repo)
     assert error["kind"] == "mfa-kms-deny"
@@ -133,7 +103,7 @@ def test_user_without_a_grant_is_told_to_get_one_not_to_change_mfa(
 
 
 def test_missing_repository_is_named(sandbox: SandboxCase) -> None:
-    set_up(sandbox)
+    sandbox.set_up()
     error = init_error(sandbox, "no-such-repo")
     assert error["kind"] == "no-repository"
     assert "'no-such-repo' does not exist in us-east-1" in error["cause"]
@@ -143,11 +113,11 @@ def test_missing_repository_is_named(sandbox: SandboxCase) -> None:
 
 
 def test_key_deleted_in_iam(sandbox: SandboxCase) -> None:
-    repo, key_id = set_up(sandbox)
+    repo, key_id = sandbox.set_up()
     sandbox.iam.client("iam").delete_ssh_public_key(
         UserName=sandbox.user_name, SSHPublicKeyId=key_id
     )
-    code, checks = doctor(sandbox, "--repo", repo)
+    code, checks = sandbox.doctor("--repo", repo, checked=False)
     assert code == 4
     assert checks["iam key"]["status"] == "fail"
     assert "bootstrap init" in checks["iam key"]["fix"]
@@ -156,12 +126,12 @@ def test_key_deleted_in_iam(sandbox: SandboxCase) -> None:
 
 
 def test_ssh_logging_in_as_another_users_key(sandbox: SandboxCase, sandbox_factory: Any) -> None:
-    repo, key_id = set_up(sandbox)
+    repo, key_id = sandbox.set_up()
     other: SandboxCase = sandbox_factory()
     other_id = other.upload_key(other.make_key())
     config = sandbox.ssh_dir / "config"
     config.write_text(config.read_text().replace(f"User {key_id}", f"User {other_id}"))
-    code, checks = doctor(sandbox, "--repo", repo)
+    code, checks = sandbox.doctor("--repo", repo, checked=False)
     assert code != 0
     assert checks["ssh config"]["status"] == "fail"
     assert f"as '{other_id}', not as {key_id}" in checks["ssh config"]["detail"]
@@ -185,7 +155,7 @@ def test_an_agent_offering_other_keys_first(sandbox: SandboxCase, tmp_path: Path
                 ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(extra)], check=True
             )
             subprocess.run(["ssh-add", "-q", str(extra)], check=True, env=sandbox.env)
-        code, checks = doctor(sandbox, "--repo", repo)
+        code, checks = sandbox.doctor("--repo", repo, checked=False)
     finally:
         subprocess.run(["kill", str(agent)], check=True)
     assert code == 7  # only git fails; the ssh config is a warning
@@ -218,18 +188,18 @@ def test_unknown_host_key_with_plain_git(sandbox: SandboxCase) -> None:
     found = rules.explain(done.stderr, rules.Context(region=sandbox.region))
     assert found.kind == "host-key"
     assert "bootstrap init --region us-east-1" in found.fix
-    code, checks = doctor(sandbox, "--repo", repo)
+    code, checks = sandbox.doctor("--repo", repo, checked=False)
     assert code == 6  # known_hosts fails first
     assert checks["known_hosts"]["status"] == "fail"
     assert checks["git"]["kind"] == "host-key"
 
 
 def test_changed_host_key(sandbox: SandboxCase) -> None:
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     impostor = sandbox.make_key("impostor").with_name("impostor.pub").read_text().split()[:2]
     known = sandbox.ssh_dir / "known_hosts"
     known.write_text(f"git-codecommit.{sandbox.region}.amazonaws.com {' '.join(impostor)}\n")
-    code, checks = doctor(sandbox, "--repo", repo)
+    code, checks = sandbox.doctor("--repo", repo, checked=False)
     assert code == 6
     assert checks["known_hosts"]["status"] == "fail"
     assert sandbox.server.host_key_fingerprint in checks["known_hosts"]["detail"]
@@ -239,18 +209,18 @@ def test_changed_host_key(sandbox: SandboxCase) -> None:
 
 
 def test_no_matching_host_key_type(sandbox: SandboxCase) -> None:
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     prepend_ssh_config(sandbox, host_block(sandbox, "HostKeyAlgorithms ssh-ed25519"))
-    code, checks = doctor(sandbox, "--repo", repo)
+    code, checks = sandbox.doctor("--repo", repo, checked=False)
     assert code == 7
     assert checks["git"]["kind"] == "host-key-type"
     assert "rsa-sha2-512" in checks["git"]["detail"]
 
 
 def test_unresolvable_hostname(sandbox: SandboxCase) -> None:
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     prepend_ssh_config(sandbox, host_block(sandbox, "HostName nonexistent.invalid"))
-    code, checks = doctor(sandbox, "--repo", repo)
+    code, checks = sandbox.doctor("--repo", repo, checked=False)
     assert code == 7
     assert checks["port 22"]["kind"] == "dns"
     assert checks["git"]["kind"] == "dns"
@@ -258,12 +228,12 @@ def test_unresolvable_hostname(sandbox: SandboxCase) -> None:
 
 
 def test_refused_port_suggests_https(sandbox: SandboxCase) -> None:
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))  # held, never listening: connections are refused
         port = closed.getsockname()[1]
         prepend_ssh_config(sandbox, host_block(sandbox, "HostName 127.0.0.1", f"Port {port}"))
-        code, checks = doctor(sandbox, "--repo", repo)
+        code, checks = sandbox.doctor("--repo", repo, checked=False)
     assert code == 7
     assert checks["port 22"]["status"] == "fail"
     assert checks["git"]["kind"] == "unreachable"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -22,19 +21,6 @@ DENY = (
 )
 CONTEXT = rules.Context(region="us-east-1", repo="r", user_name="dev")
 HOST = "git-codecommit.us-east-1.amazonaws.com"
-
-
-@pytest.fixture
-def stubbed() -> Iterator[tuple[Aws, Any]]:
-    import boto3
-    from botocore.stub import Stubber
-
-    client = boto3.client(
-        "iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
-    )
-    with Stubber(client) as stubber:
-        yield Aws(None, "us-east-1", iam_client=client), stubber
-        stubber.assert_no_pending_responses()
 
 
 def failure(stderr: str) -> GitFailed:

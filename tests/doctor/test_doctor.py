@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,19 +34,6 @@ VIA_CODECOMMIT = {
     "ContextKeyType": "string",
 }
 DENIED = {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}
-
-
-@pytest.fixture
-def stubbed() -> Iterator[tuple[Aws, Any]]:
-    import boto3
-    from botocore.stub import Stubber
-
-    client = boto3.client(
-        "iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
-    )
-    with Stubber(client) as stubber:
-        yield Aws(None, "us-east-1", iam_client=client), stubber
-        stubber.assert_no_pending_responses()
 
 
 def facts() -> Facts:

@@ -8,7 +8,6 @@ test_doctor.py.
 from __future__ import annotations
 
 import json
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -23,55 +22,9 @@ from sandbox.userdb import REPO_ROOT
 pytestmark = pytest.mark.e2e
 
 
-def set_up(case: SandboxCase) -> tuple[str, str]:
-    """A working setup made by init: the repository's name and the key id."""
-    case.write_routing()
-    repo = case.create_repo()
-    done = case.run(
-        "init",
-        "--yes",
-        "--region",
-        case.region,
-        "--key-bits",
-        "2048",
-        "--repo",
-        repo,
-        "--accept-host-key",
-        case.server.host_key_fingerprint,
-        "--json",
-    )
-    assert done.returncode == 0, done.stderr
-    steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
-    return repo, str(steps["registration"]["key_id"])
-
-
-def doctor(case: SandboxCase, *extra: str) -> tuple[int, dict[str, dict[str, str]]]:
-    done = case.run("doctor", "--region", case.region, "--json", *extra)
-    assert "Traceback" not in done.stderr, done.stderr
-    report = json.loads(done.stdout)
-    checks = {check["name"]: check for check in report["checks"]}
-    assert report["ok"] is (done.returncode == 0)
-    return done.returncode, checks
-
-
-def snapshot(home: Path) -> dict[str, tuple[bytes, int]]:
-    return {
-        str(path.relative_to(home)): (
-            path.read_bytes() if path.is_file() else b"",
-            stat.S_IMODE(path.lstat().st_mode),
-        )
-        for path in sorted(home.rglob("*"))
-    }
-
-
-def iam_keys(case: SandboxCase) -> list[dict[str, Any]]:
-    reply = case.iam.client("iam").list_ssh_public_keys(UserName=case.user_name)
-    return list(reply["SSHPublicKeys"])
-
-
 def test_healthy_setup_after_init_is_all_ok_and_changes_nothing(sandbox: SandboxCase) -> None:
-    repo, key_id = set_up(sandbox)
-    before, keys_before = snapshot(sandbox.home), iam_keys(sandbox)
+    repo, key_id = sandbox.set_up()
+    before, keys_before = sandbox.snapshot(), sandbox.iam_keys()
     done = sandbox.run("doctor", "--region", sandbox.region, "--repo", repo)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
@@ -88,16 +41,16 @@ def test_healthy_setup_after_init_is_all_ok_and_changes_nothing(sandbox: Sandbox
     ]
     assert f"User {key_id}" in done.stdout
     assert "iam:SimulatePrincipalPolicy is not available" in done.stdout
-    assert snapshot(sandbox.home) == before
-    assert iam_keys(sandbox) == keys_before
+    assert sandbox.snapshot() == before
+    assert sandbox.iam_keys() == keys_before
 
 
 def test_mfa_policy_is_predicted_and_the_live_git_names_the_statement(
     sandbox: SandboxCase,
 ) -> None:
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     sandbox.put_user_policy(policies.MFA_POLICY)
-    code, checks = doctor(sandbox, "--repo", repo)
+    code, checks = sandbox.doctor("--repo", repo)
     assert code == 4  # IAM: the offline policy check fails first
     predicted = checks["iam policy (offline)"]
     assert predicted["status"] == "fail" and predicted["kind"] == "mfa-explicit-deny"
@@ -110,9 +63,9 @@ def test_mfa_policy_is_predicted_and_the_live_git_names_the_statement(
 
 
 def test_inactive_key_fails_with_the_reactivate_fix(sandbox: SandboxCase) -> None:
-    repo, key_id = set_up(sandbox)
+    repo, key_id = sandbox.set_up()
     sandbox.iam.set_ssh_key_status(sandbox.user_name, key_id, "Inactive")
-    code, checks = doctor(sandbox, "--repo", repo)
+    code, checks = sandbox.doctor("--repo", repo)
     assert code == 4
     reactivate = (
         f"aws iam update-ssh-public-key --user-name {sandbox.user_name} "
@@ -125,10 +78,10 @@ def test_inactive_key_fails_with_the_reactivate_fix(sandbox: SandboxCase) -> Non
 
 
 def test_key_readable_by_others_fails_with_the_chmod_fix(sandbox: SandboxCase) -> None:
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     key = sandbox.ssh_dir / "codecommit_rsa"
     key.chmod(0o644)
-    code, checks = doctor(sandbox, "--repo", repo)
+    code, checks = sandbox.doctor("--repo", repo)
     assert code == 5
     assert checks["local key"]["status"] == "fail"
     assert checks["local key"]["fix"] == f"chmod 600 {key}"
@@ -139,9 +92,9 @@ def test_key_readable_by_others_fails_with_the_chmod_fix(sandbox: SandboxCase) -
 def test_no_credentials_fails_identity_and_still_runs_the_local_checks(
     sandbox: SandboxCase,
 ) -> None:
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     (sandbox.home / ".aws" / "credentials").unlink()
-    code, checks = doctor(sandbox, "--repo", repo)
+    code, checks = sandbox.doctor("--repo", repo)
     assert code == 3
     assert checks["credentials"]["status"] == "fail"
     assert "no AWS credentials" in checks["credentials"]["detail"]
@@ -153,7 +106,7 @@ def test_no_credentials_fails_identity_and_still_runs_the_local_checks(
 
 
 def test_nothing_set_up_yet_points_to_init(sandbox: SandboxCase) -> None:
-    code, checks = doctor(sandbox)
+    code, checks = sandbox.doctor()
     assert code == 5
     assert checks["local key"]["status"] == "fail"
     assert "bootstrap init" in checks["local key"]["fix"]
@@ -183,10 +136,10 @@ def test_doctor_help_names_its_flags() -> None:
 
 
 def test_host_star_above_the_block_is_named_with_its_line(sandbox: SandboxCase) -> None:
-    set_up(sandbox)
+    sandbox.set_up()
     config = sandbox.ssh_dir / "config"
     config.write_text("Host *\n    User deploy\n\n" + config.read_text())
-    code, checks = doctor(sandbox)
+    code, checks = sandbox.doctor()
     assert code == 5
     check = checks["ssh config"]
     assert check["status"] == "fail"

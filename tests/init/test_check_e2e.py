@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from test_init_e2e import iam_keys, init, ready, snapshot
 
 from bootstrap import cli
 from sandbox.case import SandboxCase
@@ -25,7 +24,7 @@ WOULD_CHANGE = 10
 
 
 def check(case: SandboxCase, repo: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return init(case, "--repo", repo, "--check", *extra)
+    return case.init("--repo", repo, "--check", *extra)
 
 
 def _forget_host_key(case: SandboxCase) -> None:
@@ -33,7 +32,7 @@ def _forget_host_key(case: SandboxCase) -> None:
 
 
 def _delete_key_in_iam(case: SandboxCase) -> None:
-    [key] = iam_keys(case)
+    [key] = case.iam_keys()
     case.iam.client("iam").delete_ssh_public_key(
         UserName=case.user_name, SSHPublicKeyId=key["SSHPublicKeyId"]
     )
@@ -51,20 +50,20 @@ def _remove(case: SandboxCase) -> None:
 
 @pytest.mark.e2e
 def test_check_is_10_before_init_0_after_and_changes_nothing(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    before = snapshot(sandbox.home)
+    repo = sandbox.ready()
+    before = sandbox.snapshot()
     done = check(sandbox, repo, "--json")
     assert done.returncode == WOULD_CHANGE, done.stderr
     report = json.loads(done.stdout)
     assert report["would_change"] is True and report["changed"] is False
-    assert snapshot(sandbox.home) == before and iam_keys(sandbox) == []
+    assert sandbox.snapshot() == before and sandbox.iam_keys() == []
 
-    assert init(sandbox, "--repo", repo).returncode == 0
-    converged = snapshot(sandbox.home)
+    assert sandbox.init("--repo", repo).returncode == 0
+    converged = sandbox.snapshot()
     done = check(sandbox, repo, "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["would_change"] is False
-    assert snapshot(sandbox.home) == converged
+    assert sandbox.snapshot() == converged
 
 
 @pytest.mark.e2e
@@ -74,13 +73,13 @@ def test_check_is_10_before_init_0_after_and_changes_nothing(sandbox: SandboxCas
     ids=["host key forgotten", "key deleted in IAM", "block edited", "bootstrap remove"],
 )
 def test_check_notices_drift(sandbox: SandboxCase, drift: Callable[[SandboxCase], None]) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
     drift(sandbox)
-    before = snapshot(sandbox.home)
+    before = sandbox.snapshot()
     assert check(sandbox, repo).returncode == WOULD_CHANGE
-    assert snapshot(sandbox.home) == before
-    assert init(sandbox, "--repo", repo).returncode == 0
+    assert sandbox.snapshot() == before
+    assert sandbox.init("--repo", repo).returncode == 0
     assert check(sandbox, repo).returncode == 0
 
 
@@ -89,24 +88,24 @@ def test_check_is_10_for_a_clone_dir_init_would_create_and_0_once_it_is_a_clone(
     sandbox: SandboxCase,
 ) -> None:
     # Everything else converged (throw-away clone): only the kept clone would change.
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
     target = sandbox.home / "work" / repo
-    before = snapshot(sandbox.home)
+    before = sandbox.snapshot()
 
     done = check(sandbox, repo, "--clone-dir", str(target), "--json")
     assert done.returncode == WOULD_CHANGE, done.stderr
     steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
     assert steps["test clone"]["action"] == "created"
     assert steps["test clone"]["dir"] == str(target)
-    dry = init(sandbox, "--repo", repo, "--clone-dir", str(target), "--dry-run")
+    dry = sandbox.init("--repo", repo, "--clone-dir", str(target), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     expected = f"test clone   would be created: clone {sandbox.clone_url(repo)} into {target}"
     assert expected in dry.stdout
-    assert snapshot(sandbox.home) == before and not target.exists()
+    assert sandbox.snapshot() == before and not target.exists()
 
     # What --check said: the real init creates the clone.
-    done = init(sandbox, "--repo", repo, "--clone-dir", str(target), "--json")
+    done = sandbox.init("--repo", repo, "--clone-dir", str(target), "--json")
     assert done.returncode == 0, done.stderr
     steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
     assert steps["test clone"]["action"] == "created"
@@ -117,7 +116,7 @@ def test_check_is_10_for_a_clone_dir_init_would_create_and_0_once_it_is_a_clone(
     assert done.returncode == 0, done.stderr
     steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
     assert steps["test clone"]["action"] == "unchanged"
-    again = init(sandbox, "--repo", repo, "--clone-dir", str(target), "--json")
+    again = sandbox.init("--repo", repo, "--clone-dir", str(target), "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["changed"] is False
 
@@ -125,9 +124,9 @@ def test_check_is_10_for_a_clone_dir_init_would_create_and_0_once_it_is_a_clone(
 @pytest.mark.e2e
 def test_check_fails_rather_than_reports_a_change_init_cannot_make(sandbox: SandboxCase) -> None:
     # An Inactive key is not ours to reactivate: a failure (exit 4), which failed_when catches.
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
-    [key] = iam_keys(sandbox)
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    [key] = sandbox.iam_keys()
     sandbox.iam.set_ssh_key_status(sandbox.user_name, key["SSHPublicKeyId"], "Inactive")
     done = check(sandbox, repo)
     assert done.returncode == 4

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_init_e2e import init, ready, snapshot
 
 from sandbox.case import SandboxCase
 from sandbox.poll import wait_until
@@ -63,7 +62,7 @@ def test_failed_clone_into_a_new_clone_dir_leaves_no_directory(sandbox: SandboxC
     sandbox.write_routing()
     work = sandbox.home / "work"
     target = work / "team" / "no-such-repo"
-    done = init(sandbox, "--repo", "no-such-repo", "--clone-dir", str(target))
+    done = sandbox.init("--repo", "no-such-repo", "--clone-dir", str(target))
     assert done.returncode == 7, done.stderr
     assert "does not exist" in done.stderr
     assert not work.exists()  # neither the clone nor the parents made for it
@@ -73,7 +72,7 @@ def test_failed_clone_into_an_empty_clone_dir_keeps_it_empty(sandbox: SandboxCas
     sandbox.write_routing()
     target = sandbox.home / "src"
     target.mkdir()
-    done = init(sandbox, "--repo", "no-such-repo", "--clone-dir", str(target))
+    done = sandbox.init("--repo", "no-such-repo", "--clone-dir", str(target))
     assert done.returncode == 7, done.stderr
     assert target.is_dir() and list(target.iterdir()) == []
 
@@ -81,8 +80,8 @@ def test_failed_clone_into_an_empty_clone_dir_keeps_it_empty(sandbox: SandboxCas
 def test_ctrl_c_during_a_kept_clone_stops_git_and_removes_the_partial_dir(
     sandbox: SandboxCase, tmp_path: Path
 ) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0  # set up; only the clone is left
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0  # set up; only the clone is left
     # An ssh whose connection for git never answers: it waits on a FIFO no one writes. Any
     # other use of ssh (ssh -G) goes to the real one.
     real_ssh = shutil.which("ssh", path=sandbox.env["PATH"])
@@ -101,7 +100,7 @@ def test_ctrl_c_during_a_kept_clone_stops_git_and_removes_the_partial_dir(
     sandbox.env["PATH"] = f"{bin_dir}:{sandbox.env['PATH']}"
     work = sandbox.home / "work"
     target = work / repo
-    before = snapshot(sandbox.home)
+    before = sandbox.snapshot()
 
     tool = subprocess.Popen(
         [sys.executable, "-m", "bootstrap", "init", "--yes", "--region", sandbox.region,
@@ -135,4 +134,4 @@ def test_ctrl_c_during_a_kept_clone_stops_git_and_removes_the_partial_dir(
     assert "test clone   failed" in out
     assert left == [], f"git or its ssh kept running: {below}"
     assert not work.exists()  # the partial clone and the parent made for it
-    assert snapshot(sandbox.home) == before
+    assert sandbox.snapshot() == before

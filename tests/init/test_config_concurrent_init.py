@@ -38,11 +38,7 @@ def waiting_on(folder: Path) -> set[int]:
 
 def start_init(case: SandboxCase) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [
-            sys.executable, "-m", "bootstrap", "init", "--yes", "--json", "--no-clone",
-            "--region", case.region, "--key-bits", "2048",
-            "--accept-host-key", case.server.host_key_fingerprint,
-        ],
+        [sys.executable, "-m", "bootstrap", *case.init_args("--json", "--no-clone")],
         env=case.env, cwd=case.home, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 

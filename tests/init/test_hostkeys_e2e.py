@@ -4,12 +4,11 @@ with no published fingerprint asks on a terminal and demands --accept-host-key u
 from __future__ import annotations
 
 import json
-import stat
 import subprocess
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
+from wizard_fakes import Confirming
 
 from bootstrap.aws.iam import Aws
 from bootstrap.errors import HostKeyError
@@ -17,30 +16,10 @@ from bootstrap.init import pipeline
 from bootstrap.init.answers import InitAnswers
 from bootstrap.ssh import hostkeys, locations
 from bootstrap.ui.output import Reporter
-from bootstrap.ui.prompts import Validator
 from sandbox.case import SandboxCase
 
 pytestmark = pytest.mark.e2e
 UNPUBLISHED = "eu-south-1"  # a CodeCommit region with no fingerprint in AWS's table
-
-
-def run_init(case: SandboxCase, *extra: str) -> subprocess.CompletedProcess[str]:
-    return case.run("init", "--yes", "--region", case.region, "--key-bits", "2048", *extra)
-
-
-def snapshot(home: Path) -> dict[str, tuple[bytes, int]]:
-    return {
-        str(path.relative_to(home)): (
-            path.read_bytes() if path.is_file() else b"",
-            stat.S_IMODE(path.lstat().st_mode),
-        )
-        for path in sorted(home.rglob("*"))
-    }
-
-
-def iam_key_ids(case: SandboxCase) -> list[str]:
-    keys = case.iam.client("iam").list_ssh_public_keys(UserName=case.user_name)
-    return [key["SSHPublicKeyId"] for key in keys["SSHPublicKeys"]]
 
 
 def strict_ssh(case: SandboxCase) -> subprocess.CompletedProcess[str]:
@@ -60,7 +39,7 @@ def test_entry_is_hashed_as_the_users_config_says_and_real_ssh_accepts_it(
     sandbox.write_ssh_config(f"Host *\n    HashKnownHosts {hash_setting}\n")
     assert "Host key verification failed" in strict_ssh(sandbox).stderr  # unknown before
 
-    done = run_init(sandbox, "--no-clone", "--accept-host-key", sandbox.server.host_key_fingerprint)
+    done = sandbox.init("--no-clone")
     assert done.returncode == 0, done.stderr
     [line] = (sandbox.ssh_dir / "known_hosts").read_text().splitlines()
     assert line.startswith("|1|") is (hash_setting == "yes")
@@ -76,42 +55,21 @@ def test_unpublished_region_unattended_stops_until_the_fingerprint_is_given(
 ) -> None:
     case = sandbox_factory("paramiko", UNPUBLISHED)
     case.write_routing()
-    before = snapshot(case.home)
+    before = case.snapshot()
 
-    refused = run_init(case, "--no-clone")
+    refused = case.init("--no-clone", pin=False)
     assert refused.returncode == 6
     fingerprint = case.server.host_key_fingerprint
     assert f"pass --accept-host-key {fingerprint}" in refused.stderr
-    assert snapshot(case.home) == before and iam_key_ids(case) == []
+    assert case.snapshot() == before and case.iam_keys() == []
 
-    wrong = run_init(case, "--no-clone", "--accept-host-key", "SHA256:" + "A" * 43)
-    assert wrong.returncode == 6 and snapshot(case.home) == before
+    wrong = case.init("--no-clone", "--accept-host-key", "SHA256:" + "A" * 43, pin=False)
+    assert wrong.returncode == 6 and case.snapshot() == before
 
-    done = run_init(case, "--no-clone", "--json", "--accept-host-key", fingerprint)
+    done = case.init("--no-clone", "--json", "--accept-host-key", fingerprint, pin=False)
     assert done.returncode == 0, done.stderr
     steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
     assert steps["host key"]["fingerprint"] == fingerprint
-
-
-class Answering:
-    interactive = True
-
-    def __init__(self, answer: bool) -> None:
-        self.answer = answer
-        self.asked: list[str] = []
-
-    def confirm(self, message: str, *, default: bool = True) -> bool:
-        self.asked.append(message)
-        return self.answer
-
-    def text(self, message: str, *, default: str = "", validate: Validator | None = None) -> str:
-        raise AssertionError(message)
-
-    def select(self, message: str, choices: Sequence[str], *, default: str | None = None) -> str:
-        raise AssertionError(message)
-
-    def secret(self, message: str) -> str:
-        raise AssertionError(message)
 
 
 @pytest.mark.parametrize("answer", [True, False])
@@ -139,15 +97,15 @@ def test_unpublished_region_on_a_terminal_shows_the_fingerprint_and_asks(
         ssh_config_is_default=True,
         accept_host_key=None,
     )
-    prompter = Answering(answer)
+    prompter = Confirming(answer)
     aws = Aws(None, UNPUBLISHED)
     report = Reporter("init", as_json=True)
-    before = snapshot(case.home)
+    before = case.snapshot()
 
     if not answer:
         with pytest.raises(HostKeyError, match="was not trusted; nothing was written"):
             pipeline.look(answers, aws, report, prompter)
-        assert snapshot(case.home) == before and iam_key_ids(case) == []
+        assert case.snapshot() == before and case.iam_keys() == []
     else:
         plan = pipeline.look(answers, aws, report, prompter)
         pipeline.act(plan, aws, report)

@@ -10,7 +10,6 @@ import json
 import os
 import stat
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,44 +19,16 @@ from sandbox.case import SandboxCase
 pytestmark = pytest.mark.e2e
 
 
-def init(case: SandboxCase, *extra: str, pin: bool = True) -> subprocess.CompletedProcess[str]:
-    args = ["init", "--yes", "--region", case.region, "--key-bits", "2048", *extra]
-    if pin:
-        args += ["--accept-host-key", case.server.host_key_fingerprint]
-    return case.run(*args)
-
-
-def snapshot(home: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file and folder under home with its bytes and mode."""
-    return {
-        str(path.relative_to(home)): (
-            path.read_bytes() if path.is_file() else b"",
-            stat.S_IMODE(path.lstat().st_mode),
-        )
-        for path in sorted(home.rglob("*"))
-    }
-
-
-def iam_keys(case: SandboxCase) -> list[dict[str, Any]]:
-    reply = case.iam.client("iam").list_ssh_public_keys(UserName=case.user_name)
-    return list(reply["SSHPublicKeys"])
-
-
-def ready(case: SandboxCase) -> str:
-    case.write_routing()
-    return case.create_repo()
-
-
 def test_fresh_init_clones(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    done = init(sandbox, "--repo", repo)
+    repo = sandbox.ready()
+    done = sandbox.init("--repo", repo)
     assert done.returncode == 0, done.stderr
     assert f"cloned {sandbox.clone_url(repo)}" in done.stdout
     key = sandbox.home / ".ssh" / "codecommit_rsa"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert stat.S_IMODE((sandbox.home / ".ssh").stat().st_mode) == 0o700
     assert stat.S_IMODE((sandbox.home / ".ssh" / "config").stat().st_mode) == 0o600
-    [registered] = iam_keys(sandbox)
+    [registered] = sandbox.iam_keys()
     assert f"User {registered['SSHPublicKeyId']}" in (sandbox.home / ".ssh/config").read_text()
     # What the developer types next works with plain git: nothing hidden in our environment.
     clone = sandbox.git("clone", sandbox.clone_url(repo), "mine")
@@ -68,28 +39,28 @@ def test_fresh_init_clones(sandbox: SandboxCase) -> None:
 def test_second_run_is_byte_identical_uploads_nothing_and_reports_unchanged(
     sandbox: SandboxCase,
 ) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
-    before, keys_before = snapshot(sandbox.home), iam_keys(sandbox)
-    again = init(sandbox, "--repo", repo, "--json")
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    before, keys_before = sandbox.snapshot(), sandbox.iam_keys()
+    again = sandbox.init("--repo", repo, "--json")
     assert again.returncode == 0, again.stderr
     report = json.loads(again.stdout)
     assert report["changed"] is False
     assert {step["action"] for step in report["steps"]} == {"unchanged"}
-    assert snapshot(sandbox.home) == before
-    assert iam_keys(sandbox) == keys_before
+    assert sandbox.snapshot() == before
+    assert sandbox.iam_keys() == keys_before
 
 
 def test_key_deleted_in_iam_is_uploaded_again_and_block_updated(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
-    [old] = iam_keys(sandbox)
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    [old] = sandbox.iam_keys()
     sandbox.iam.client("iam").delete_ssh_public_key(
         UserName=sandbox.user_name, SSHPublicKeyId=old["SSHPublicKeyId"]
     )
-    done = init(sandbox, "--repo", repo, "--json")
+    done = sandbox.init("--repo", repo, "--json")
     assert done.returncode == 0, done.stderr
-    [new] = iam_keys(sandbox)
+    [new] = sandbox.iam_keys()
     assert new["SSHPublicKeyId"] != old["SSHPublicKeyId"]
     steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
     assert steps["key"]["action"] == "unchanged"
@@ -101,33 +72,33 @@ def test_key_deleted_in_iam_is_uploaded_again_and_block_updated(sandbox: Sandbox
 
 
 def test_key_registered_from_another_machine_is_reused(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     key = sandbox.make_key()
     key_id = sandbox.upload_key(key)
     # The same key material, with another machine's comment.
     pub = key.with_name(key.name + ".pub")
     pub.write_text(" ".join(pub.read_text().split()[:2]) + " other@laptop\n")
-    done = init(sandbox, "--repo", repo, "--json")
+    done = sandbox.init("--repo", repo, "--json")
     assert done.returncode == 0, done.stderr
-    assert [k["SSHPublicKeyId"] for k in iam_keys(sandbox)] == [key_id]
+    assert [k["SSHPublicKeyId"] for k in sandbox.iam_keys()] == [key_id]
     steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
     assert steps["registration"]["action"] == "unchanged"
     assert steps["registration"]["key_id"] == key_id
 
 
 def test_dry_run_writes_nothing(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    before = snapshot(sandbox.home)
-    done = init(sandbox, "--repo", repo, "--dry-run")
+    repo = sandbox.ready()
+    before = sandbox.snapshot()
+    done = sandbox.init("--repo", repo, "--dry-run")
     assert done.returncode == 0, done.stderr
     assert "would be created" in done.stdout
-    assert snapshot(sandbox.home) == before
-    assert iam_keys(sandbox) == []
+    assert sandbox.snapshot() == before
+    assert sandbox.iam_keys() == []
 
 
 def test_dry_run_json_says_what_would_change(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    done = init(sandbox, "--repo", repo, "--dry-run", "--json")
+    repo = sandbox.ready()
+    done = sandbox.init("--repo", repo, "--dry-run", "--json")
     report = json.loads(done.stdout)
     assert report["dry_run"] is True and report["would_change"] is True
     assert report["changed"] is False
@@ -139,15 +110,15 @@ def test_no_terminal_and_no_region_fails_naming_the_flag(sandbox: SandboxCase) -
     assert done.returncode == 2
     assert "--region" in done.stderr
     assert "Traceback" not in done.stderr
-    assert iam_keys(sandbox) == []
+    assert sandbox.iam_keys() == []
 
 
 def test_no_terminal_and_no_repo_fails_naming_the_flag(sandbox: SandboxCase) -> None:
-    before = snapshot(sandbox.home)
+    before = sandbox.snapshot()
     done = sandbox.run("init", "--region", sandbox.region)
     assert done.returncode == 2
     assert "pass --repo" in done.stderr
-    assert snapshot(sandbox.home) == before
+    assert sandbox.snapshot() == before
 
 
 def test_assumed_role_stops_before_any_change_and_shows_https(sandbox: SandboxCase) -> None:
@@ -161,37 +132,37 @@ def test_assumed_role_stops_before_any_change_and_shows_https(sandbox: SandboxCa
         f"aws_secret_access_key = {creds['SecretAccessKey']}\n"
         f"aws_session_token = {creds['SessionToken']}\n"
     )
-    before = snapshot(sandbox.home)
-    done = init(sandbox, "--repo", "team-repo")
+    before = sandbox.snapshot()
+    done = sandbox.init("--repo", "team-repo")
     assert done.returncode == 3
     assert "assumed-role" in done.stderr
     assert "codecommit::us-east-1://team-repo" in done.stderr
-    assert snapshot(sandbox.home) == before
+    assert sandbox.snapshot() == before
 
 
 def test_host_key_that_is_not_the_published_one_stops_everything(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    before = snapshot(sandbox.home)
-    done = init(sandbox, "--repo", repo, pin=False)
+    repo = sandbox.ready()
+    before = sandbox.snapshot()
+    done = sandbox.init("--repo", repo, pin=False)
     assert done.returncode == 6
     assert "AWS publishes SHA256:eLMY1j0DKA4uvDZcl" in done.stderr
-    assert snapshot(sandbox.home) == before
-    assert iam_keys(sandbox) == []
+    assert sandbox.snapshot() == before
+    assert sandbox.iam_keys() == []
 
 
 def test_known_host_entry_is_left_to_ssh(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     sandbox.trust_host_key()
-    done = init(sandbox, "--repo", repo, "--json", pin=False)
+    done = sandbox.init("--repo", repo, "--json", pin=False)
     assert done.returncode == 0, done.stderr
     steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
     assert steps["host key"]["action"] == "unchanged"
 
 
 def test_passphrase_comes_from_the_environment_and_never_shows(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     sandbox.env["CC_PASSPHRASE"] = "correct horse battery"
-    done = init(sandbox, "--repo", repo, "--passphrase-env", "CC_PASSPHRASE", "--json")
+    done = sandbox.init("--repo", repo, "--passphrase-env", "CC_PASSPHRASE", "--json")
     assert done.returncode == 0, done.stderr
     assert "correct horse" not in done.stdout + done.stderr
     key = (sandbox.home / ".ssh" / "codecommit_rsa").read_bytes()
@@ -200,12 +171,12 @@ def test_passphrase_comes_from_the_environment_and_never_shows(sandbox: SandboxC
 
 
 def test_clone_dir_is_kept_and_a_rerun_verifies_it(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     target = sandbox.home / "work" / repo
-    assert init(sandbox, "--repo", repo, "--clone-dir", str(target)).returncode == 0
+    assert sandbox.init("--repo", repo, "--clone-dir", str(target)).returncode == 0
     assert (target / "README.md").exists()
     marks = sandbox.server.log_marks()
-    again = init(sandbox, "--repo", repo, "--clone-dir", str(target), "--json", "--retest")
+    again = sandbox.init("--repo", repo, "--clone-dir", str(target), "--json", "--retest")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["changed"] is False
     assert "allowed" in sandbox.server.log_text(marks)  # git ls-remote reached the server
@@ -221,80 +192,80 @@ def clone_step(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 
 
 def test_rerun_of_a_proved_setup_does_not_connect(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
     marks = sandbox.server.log_marks()
-    step = clone_step(init(sandbox, "--repo", repo, "--json"))
+    step = clone_step(sandbox.init("--repo", repo, "--json"))
     assert step["action"] == "unchanged" and step["proved_at"]
     assert "--retest" in step["summary"]
     assert sandbox.server.log_marks() == marks  # no connection: not even a key lookup
 
 
 def test_retest_clones_again_and_changes_nothing(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
-    before, marks = snapshot(sandbox.home), sandbox.server.log_marks()
-    step = clone_step(init(sandbox, "--repo", repo, "--json", "--retest"))
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    before, marks = sandbox.snapshot(), sandbox.server.log_marks()
+    step = clone_step(sandbox.init("--repo", repo, "--json", "--retest"))
     assert step["action"] == "unchanged" and "proved_at" not in step
     assert "allowed" in sandbox.server.log_text(marks)
-    assert snapshot(sandbox.home) == before
+    assert sandbox.snapshot() == before
 
 
 @pytest.mark.parametrize("change", ["edit the ssh config", "another repository"])
 def test_a_setup_that_differs_is_cloned_again(sandbox: SandboxCase, change: str) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
     if change == "edit the ssh config":
         with open(sandbox.home / ".ssh/config", "a", encoding="utf-8") as config:
             config.write("# a line of the user's own\n")
     else:
         repo = sandbox.create_repo()
     marks = sandbox.server.log_marks()
-    step = clone_step(init(sandbox, "--repo", repo, "--json"))
+    step = clone_step(sandbox.init("--repo", repo, "--json"))
     assert "proved_at" not in step
     assert "allowed" in sandbox.server.log_text(marks)
-    assert "proved_at" in clone_step(init(sandbox, "--repo", repo, "--json"))
+    assert "proved_at" in clone_step(sandbox.init("--repo", repo, "--json"))
 
 
 def test_a_failed_clone_proves_nothing(sandbox: SandboxCase) -> None:
     sandbox.write_routing()
     missing = "no-such-repository"
-    assert init(sandbox, "--repo", missing).returncode == 7
-    assert init(sandbox, "--repo", missing).returncode == 7  # tried again, failed again
+    assert sandbox.init("--repo", missing).returncode == 7
+    assert sandbox.init("--repo", missing).returncode == 7  # tried again, failed again
 
 
 def test_clone_dir_holding_something_else_is_refused_before_any_change(
     sandbox: SandboxCase,
 ) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     target = sandbox.home / "busy"
     target.mkdir()
     (target / "notes.txt").write_text("mine")
-    done = init(sandbox, "--repo", repo, "--clone-dir", str(target))
+    done = sandbox.init("--repo", repo, "--clone-dir", str(target))
     assert done.returncode == 2 and "--clone-dir" in done.stderr
     assert not (sandbox.home / ".ssh" / "codecommit_rsa").exists()
 
 
 def test_missing_repository_fails_with_gits_reason(sandbox: SandboxCase) -> None:
     sandbox.write_routing()
-    done = init(sandbox, "--repo", "no-such-repo")
+    done = sandbox.init("--repo", "no-such-repo")
     assert done.returncode == 7
     assert "no-such-repo" in done.stderr and "does not exist" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_user_flag_skips_the_identity_call(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    done = init(sandbox, "--repo", repo, "--user", sandbox.user_name)
+    repo = sandbox.ready()
+    done = sandbox.init("--repo", repo, "--user", sandbox.user_name)
     assert done.returncode == 0, done.stderr
     assert "(from --user)" in done.stdout
 
 
 def test_existing_host_star_user_does_not_win(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     sandbox.write_ssh_config("Host *\n    User everyone\n    IdentityFile ~/.ssh/id_other\n")
     user_part = (sandbox.home / ".ssh/config").read_bytes()
-    assert init(sandbox, "--repo", repo).returncode == 0
+    assert sandbox.init("--repo", repo).returncode == 0
     config = (sandbox.home / ".ssh/config").read_bytes()
     assert config.endswith(user_part)
     resolved = subprocess.run(
@@ -304,7 +275,7 @@ def test_existing_host_star_user_does_not_win(sandbox: SandboxCase) -> None:
         text=True,
         check=True,
     ).stdout.splitlines()
-    [registered] = iam_keys(sandbox)
+    [registered] = sandbox.iam_keys()
     assert f"user {registered['SSHPublicKeyId']}" in resolved
     first_identity = next(line for line in resolved if line.startswith("identityfile"))
     assert first_identity == "identityfile ~/.ssh/codecommit_rsa"
@@ -312,17 +283,17 @@ def test_existing_host_star_user_does_not_win(sandbox: SandboxCase) -> None:
 
 def test_malformed_config_fails_cleanly_and_changes_nothing(sandbox: SandboxCase) -> None:
     sandbox.write_ssh_config("# >>> bootstrap\nHost x\n")
-    before = snapshot(sandbox.home)
-    done = init(sandbox, "--repo", "r")
+    before = sandbox.snapshot()
+    done = sandbox.init("--repo", "r")
     assert done.returncode == 5
     assert "# <<< bootstrap" in done.stderr
-    assert snapshot(sandbox.home) == before
-    assert iam_keys(sandbox) == []
+    assert sandbox.snapshot() == before
+    assert sandbox.iam_keys() == []
 
 
 def test_no_credentials_fails_cleanly(sandbox: SandboxCase) -> None:
     (sandbox.home / ".aws" / "credentials").unlink()
-    done = init(sandbox, "--repo", "r")
+    done = sandbox.init("--repo", "r")
     assert done.returncode == 3
     assert "no AWS credentials" in done.stderr and "aws configure" in done.stderr
     assert "Traceback" not in done.stderr
@@ -330,25 +301,25 @@ def test_no_credentials_fails_cleanly(sandbox: SandboxCase) -> None:
 
 def test_unreachable_aws_fails_naming_the_endpoint(sandbox: SandboxCase) -> None:
     sandbox.env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
-    done = init(sandbox, "--repo", "r")
+    done = sandbox.init("--repo", "r")
     assert done.returncode == 3
     assert "could not reach http://127.0.0.1:9" in done.stderr
 
 
 def test_debug_shows_the_traceback(sandbox: SandboxCase) -> None:
     (sandbox.home / ".aws" / "credentials").unlink()
-    done = init(sandbox, "--repo", "r", "--debug")
+    done = sandbox.init("--repo", "r", "--debug")
     assert done.returncode == 3 and "Traceback" in done.stderr
 
 
 def test_repo_double_runs_on_the_paramiko_server_too(paramiko_sandbox: SandboxCase) -> None:
-    repo = ready(paramiko_sandbox)
-    done = init(paramiko_sandbox, "--repo", repo)
+    repo = paramiko_sandbox.ready()
+    done = paramiko_sandbox.init("--repo", repo)
     assert done.returncode == 0, done.stderr
 
 
 def test_config_symlink_target_is_written_and_link_kept(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     dotfiles = sandbox.home / "dotfiles"
     dotfiles.mkdir()
     config = sandbox.home / ".ssh" / "config"
@@ -357,23 +328,23 @@ def test_config_symlink_target_is_written_and_link_kept(sandbox: SandboxCase) ->
     target.chmod(0o600)
     config.unlink()
     os.symlink(target, config)
-    assert init(sandbox, "--repo", repo).returncode == 0
+    assert sandbox.init("--repo", repo).returncode == 0
     assert config.is_symlink()
     assert "# >>> bootstrap" in target.read_text()
 
 
 def test_check_answers_with_its_exit_code_and_changes_nothing(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    before = snapshot(sandbox.home)
-    assert init(sandbox, "--repo", repo, "--check").returncode == 10
-    assert snapshot(sandbox.home) == before
-    assert init(sandbox, "--repo", repo).returncode == 0
-    assert init(sandbox, "--repo", repo, "--check").returncode == 0
+    repo = sandbox.ready()
+    before = sandbox.snapshot()
+    assert sandbox.init("--repo", repo, "--check").returncode == 10
+    assert sandbox.snapshot() == before
+    assert sandbox.init("--repo", repo).returncode == 0
+    assert sandbox.init("--repo", repo, "--check").returncode == 0
 
 
 def test_added_host_key_is_marked_for_remove(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
     [line] = (sandbox.home / ".ssh" / "known_hosts").read_text().splitlines()
     assert line.endswith(" added-by-bootstrap")
     assert sandbox.git("ls-remote", sandbox.clone_url(repo)).returncode == 0

@@ -6,7 +6,6 @@ fake Lookups; keys are real files in a temporary home. No AWS, no terminal.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,9 +17,10 @@ from wizard_fakes import ENTER, FakePrompter
 from bootstrap import cli
 from bootstrap.aws.iam import Identity
 from bootstrap.aws.repos import ListingUnavailable
+from bootstrap.commands.init import init_flags
 from bootstrap.errors import IdentityError, MissingAnswer
-from bootstrap.init import pipeline, wizard
-from bootstrap.init.answers import InitAnswers
+from bootstrap.init import key_choice, pipeline, wizard
+from bootstrap.init.answers import InitAnswers, InitFlags
 from bootstrap.ssh import keys, locations
 from bootstrap.ui.prompts import NoPrompter
 
@@ -40,8 +40,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def parse(*flags: str) -> argparse.Namespace:
-    return cli.build_parser().parse_args(["init", *flags])
+def parse(*flags: str) -> InitFlags:
+    return init_flags(cli.build_parser().parse_args(["init", *flags]))
 
 
 def lookups(
@@ -227,7 +227,7 @@ def test_existing_keys_are_offered_with_ours_as_default(home: Path) -> None:
     asked = prompter.question("SSH key for CodeCommit")
     assert asked.choices is not None and len(asked.choices) == 3
     assert str(asked.default).startswith("Use ~/.ssh/codecommit_rsa (RSA 2048, SHA256:")
-    assert asked.choices[1] == wizard.describe_pair(other)
+    assert asked.choices[1] == key_choice.describe_pair(other)
     assert asked.choices[2] == "Create a new key at ~/.ssh/codecommit_rsa_2"
     assert answers.key_path == home / ".ssh" / "codecommit_rsa"
     # Reusing asks neither size nor passphrase.
@@ -362,8 +362,18 @@ def questionary_blocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """`import questionary` fails, and the flow's modules are imported afresh under that rule
     (the rest stay, so the home fixture's patch of `locations` still holds)."""
     monkeypatch.setitem(sys.modules, "questionary", None)
-    fresh = ("bootstrap.init.wizard", "bootstrap.ui.prompts", "bootstrap.aws.repos", "questionary.")
+    fresh = (
+        "bootstrap.init.wizard",
+        "bootstrap.init.key_choice",
+        "bootstrap.ui.prompts",
+        "bootstrap.aws.repos",
+        "questionary.",
+    )
     for name in [n for n in sys.modules if n.startswith(fresh)]:
+        parent, _, leaf = name.rpartition(".")
+        if hasattr(sys.modules.get(parent), leaf):
+            # Re-importing rebinds the package's attribute too: put the original back after.
+            monkeypatch.setattr(sys.modules[parent], leaf, sys.modules[name])
         monkeypatch.delitem(sys.modules, name)
     yield
 

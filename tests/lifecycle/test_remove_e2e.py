@@ -11,7 +11,6 @@ import json
 import subprocess
 
 import pytest
-from test_init_e2e import iam_keys, init, ready, snapshot
 
 from sandbox.case import SandboxCase, append_private
 
@@ -38,11 +37,11 @@ def test_remove_restores_the_config_bytes_and_cleans_iam_and_known_hosts(
     sandbox: SandboxCase,
 ) -> None:
     sandbox.write_ssh_config(USER_CONFIG)
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     config, known = sandbox.ssh_dir / "config", sandbox.ssh_dir / "known_hosts"
     append_private(known, user_known_hosts(sandbox))
     config_before, known_before = config.read_bytes(), known.read_bytes()
-    assert init(sandbox, "--repo", repo).returncode == 0
+    assert sandbox.init("--repo", repo).returncode == 0
     assert known.read_bytes() != known_before  # init added its (marked) entry
     proof = sandbox.ssh_dir / "bootstrap.verified.json"
     assert proof.exists()  # init's record of the clone that proved the setup
@@ -58,15 +57,15 @@ def test_remove_restores_the_config_bytes_and_cleans_iam_and_known_hosts(
     }
     assert config.read_bytes() == config_before
     assert known.read_bytes() == known_before
-    assert iam_keys(sandbox) == []
+    assert sandbox.iam_keys() == []
     assert not proof.exists()
     assert (sandbox.ssh_dir / "codecommit_rsa").exists()
     assert (sandbox.ssh_dir / "codecommit_rsa.pub").exists()
 
-    after, again = snapshot(sandbox.home), remove(sandbox, "--yes", "--json")
+    after, again = sandbox.snapshot(), remove(sandbox, "--yes", "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["changed"] is False
-    assert snapshot(sandbox.home) == after
+    assert sandbox.snapshot() == after
 
 
 def test_crlf_config_without_final_newline_comes_back_byte_identical(
@@ -78,30 +77,30 @@ def test_crlf_config_without_final_newline_comes_back_byte_identical(
     append_private(config, "")
     config.write_bytes(text.replace("\n", "\r\n").removesuffix("\r\n").encode())
     before = config.read_bytes()
-    assert init(sandbox, "--repo", repo).returncode == 0
+    assert sandbox.init("--repo", repo).returncode == 0
     assert b"\r\n# <<< bootstrap\r\n" in config.read_bytes()
     assert remove(sandbox, "--yes").returncode == 0
     assert config.read_bytes() == before
 
 
 def test_handwritten_codecommit_lines_come_back_as_they_were(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     sandbox.write_ssh_config(
         "Host git-codecommit.*.amazonaws.com\n    User APKAOLDHANDWRITTEN\n"
         "    IdentityFile ~/.ssh/old_rsa\n"
     )
     config = sandbox.ssh_dir / "config"
     before = config.read_bytes()
-    assert init(sandbox, "--repo", repo).returncode == 0
+    assert sandbox.init("--repo", repo).returncode == 0
     assert remove(sandbox, "--yes").returncode == 0
     assert config.read_bytes() == before
 
 
 def test_edits_made_after_init_outside_the_block_are_kept(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     config = sandbox.ssh_dir / "config"
     before = config.read_bytes()
-    assert init(sandbox, "--repo", repo).returncode == 0
+    assert sandbox.init("--repo", repo).returncode == 0
     sandbox.write_ssh_config("Host added-later\n    User me\n")
     assert remove(sandbox, "--yes").returncode == 0
     assert config.read_bytes() == before + b"Host added-later\n    User me\n"
@@ -112,8 +111,8 @@ def test_a_config_holding_only_our_block_is_deleted_and_delete_key_deletes_the_k
 ) -> None:
     # As if init had created ~/.ssh/config: the sandbox needs its routing block while init
     # runs (its stand-in for DNS), so it is taken out afterwards, with init's backup.
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
     config = sandbox.ssh_dir / "config"
     text = config.read_text()
     config.write_text(text[: text.index("# <<< bootstrap")] + "# <<< bootstrap\n")
@@ -126,7 +125,7 @@ def test_a_config_holding_only_our_block_is_deleted_and_delete_key_deletes_the_k
     assert actions(done)["key"] == "deleted"
     assert actions(done)["host key"] == "removed"
     assert sorted(p.name for p in sandbox.ssh_dir.iterdir()) == []
-    assert iam_keys(sandbox) == []
+    assert sandbox.iam_keys() == []
 
 
 @pytest.mark.parametrize("config", ["none", "user's own"])
@@ -135,64 +134,64 @@ def test_with_nothing_installed_it_exits_0_and_changes_nothing(
 ) -> None:
     if config != "none":
         sandbox.write_ssh_config(USER_CONFIG)
-    before = snapshot(sandbox.home)
+    before = sandbox.snapshot()
     done = remove(sandbox)  # no terminal, no --yes: nothing to ask about
     assert done.returncode == 0, done.stderr
     assert "no bootstrap block" in done.stdout
-    assert snapshot(sandbox.home) == before
+    assert sandbox.snapshot() == before
 
 
 def test_no_terminal_and_no_yes_stops_naming_yes_before_any_change(
     sandbox: SandboxCase,
 ) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
-    before, keys_before = snapshot(sandbox.home), iam_keys(sandbox)
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    before, keys_before = sandbox.snapshot(), sandbox.iam_keys()
     done = remove(sandbox)
     assert done.returncode == 2
     assert "no terminal" in done.stderr and "pass --yes" in done.stderr
     assert "--keep-iam-key" in done.stderr
-    assert snapshot(sandbox.home) == before
-    assert iam_keys(sandbox) == keys_before
+    assert sandbox.snapshot() == before
+    assert sandbox.iam_keys() == keys_before
 
 
 def test_keep_iam_key_needs_no_aws_at_all(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
+    repo = sandbox.ready()
     config = sandbox.ssh_dir / "config"
     before = config.read_bytes()
-    assert init(sandbox, "--repo", repo).returncode == 0
-    keys_before = iam_keys(sandbox)
+    assert sandbox.init("--repo", repo).returncode == 0
+    keys_before = sandbox.iam_keys()
     (sandbox.home / ".aws" / "credentials").unlink()
     done = remove(sandbox, "--keep-iam-key")
     assert done.returncode == 0, done.stderr
     assert config.read_bytes() == before
-    assert iam_keys(sandbox) == keys_before
+    assert sandbox.iam_keys() == keys_before
 
 
 def test_dry_run_changes_nothing(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
-    before, keys_before = snapshot(sandbox.home), iam_keys(sandbox)
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    before, keys_before = sandbox.snapshot(), sandbox.iam_keys()
     done = remove(sandbox, "--dry-run", "--delete-key")
     assert done.returncode == 0, done.stderr
     assert "registration would be deleted" in done.stdout
     assert "key          would be deleted" in done.stdout
-    assert snapshot(sandbox.home) == before
-    assert iam_keys(sandbox) == keys_before
+    assert sandbox.snapshot() == before
+    assert sandbox.iam_keys() == keys_before
 
 
 def test_old_key_kept_by_rotate_is_ours_too(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
-    [old] = iam_keys(sandbox)
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    [old] = sandbox.iam_keys()
     rotated = sandbox.run(
         "rotate", "--yes", "--region", sandbox.region, "--key-bits", "2048", "--repo", repo,
         "--keep-old",
     )  # fmt: skip
     assert rotated.returncode == 0, rotated.stderr
     not_ours = sandbox.upload_key(sandbox.make_key("someone_elses_rsa"))
-    assert len(iam_keys(sandbox)) == 3
+    assert len(sandbox.iam_keys()) == 3
     done = remove(sandbox, "--yes")
     assert done.returncode == 0, done.stderr
     assert old["SSHPublicKeyId"] in done.stdout
-    assert [k["SSHPublicKeyId"] for k in iam_keys(sandbox)] == [not_ours]
+    assert [k["SSHPublicKeyId"] for k in sandbox.iam_keys()] == [not_ours]

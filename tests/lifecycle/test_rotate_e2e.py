@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_init_e2e import iam_keys, init, ready, snapshot
 
 from sandbox.case import SandboxCase
 from sandbox.policies import MFA_POLICY
@@ -28,7 +27,7 @@ def rotate(case: SandboxCase, *extra: str) -> subprocess.CompletedProcess[str]:
 
 
 def statuses(case: SandboxCase) -> dict[str, str]:
-    return {key["SSHPublicKeyId"]: key["Status"] for key in iam_keys(case)}
+    return {key["SSHPublicKeyId"]: key["Status"] for key in case.iam_keys()}
 
 
 def key_file(case: SandboxCase) -> Path:
@@ -39,23 +38,15 @@ def backups(case: SandboxCase) -> list[Path]:
     return sorted(p for p in case.ssh_dir.iterdir() if BACKUP.match(p.name))
 
 
-def set_up(case: SandboxCase) -> tuple[str, str]:
-    """init, then (repo, key id)."""
-    repo = ready(case)
-    assert init(case, "--repo", repo).returncode == 0
-    [key] = iam_keys(case)
-    return repo, key["SSHPublicKeyId"]
-
-
 def local_state(case: SandboxCase) -> dict[str, Any]:
     """Everything rotate may touch locally, except init's config backup."""
-    state = snapshot(case.home)
+    state = case.snapshot()
     state.pop(".ssh/config.bootstrap.bak", None)
     return state
 
 
 def test_rotate_switches_to_a_new_key_and_deletes_the_old(sandbox: SandboxCase) -> None:
-    repo, old_id = set_up(sandbox)
+    repo, old_id = sandbox.set_up()
     old_private = key_file(sandbox).read_bytes()
     old_public = key_file(sandbox).with_suffix(".pub").read_bytes()
 
@@ -85,7 +76,7 @@ def test_rotate_switches_to_a_new_key_and_deletes_the_old(sandbox: SandboxCase) 
 
 
 def test_keep_old_leaves_the_old_key_inactive(sandbox: SandboxCase) -> None:
-    repo, old_id = set_up(sandbox)
+    repo, old_id = sandbox.set_up()
     done = rotate(sandbox, "--repo", repo, "--keep-old")
     assert done.returncode == 0, done.stderr
     found = statuses(sandbox)
@@ -107,7 +98,7 @@ def _assert_rolled_back(
 
 
 def test_failed_check_puts_everything_back_and_says_why(sandbox: SandboxCase) -> None:
-    repo, old_id = set_up(sandbox)
+    repo, old_id = sandbox.set_up()
     before = local_state(sandbox)
     sandbox.put_user_policy(MFA_POLICY, name="require-mfa")
 
@@ -134,7 +125,7 @@ def test_failed_check_puts_everything_back_and_says_why(sandbox: SandboxCase) ->
 
 
 def test_failed_check_json_names_the_statement_and_the_new_key(sandbox: SandboxCase) -> None:
-    repo, old_id = set_up(sandbox)
+    repo, old_id = sandbox.set_up()
     sandbox.put_user_policy(MFA_POLICY, name="require-mfa")
     done = rotate(sandbox, "--repo", repo, "--json")
     assert done.returncode == 7, done.stderr
@@ -148,7 +139,7 @@ def test_failed_check_json_names_the_statement_and_the_new_key(sandbox: SandboxC
 
 
 def test_missing_repository_rolls_back(sandbox: SandboxCase) -> None:
-    repo, old_id = set_up(sandbox)
+    repo, old_id = sandbox.set_up()
     before = local_state(sandbox)
     done = rotate(sandbox, "--repo", "no-such-repo")
     _assert_rolled_back(sandbox, before, old_id, done)
@@ -157,36 +148,36 @@ def test_missing_repository_rolls_back(sandbox: SandboxCase) -> None:
 
 
 def test_at_the_key_limit_it_stops_before_any_change(sandbox: SandboxCase) -> None:
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     for n in range(4):
         sandbox.upload_key(sandbox.make_key(f"other{n}_rsa"))
-    before, keys_before = snapshot(sandbox.home), iam_keys(sandbox)
+    before, keys_before = sandbox.snapshot(), sandbox.iam_keys()
     done = rotate(sandbox, "--repo", repo)
     assert done.returncode == 4
     assert "already has 5 SSH public keys, the most IAM allows" in done.stderr
     assert "fix: delete one you no longer use" in done.stderr
-    assert snapshot(sandbox.home) == before
-    assert iam_keys(sandbox) == keys_before
+    assert sandbox.snapshot() == before
+    assert sandbox.iam_keys() == keys_before
 
 
 def test_dry_run_changes_nothing(sandbox: SandboxCase) -> None:
-    repo, old_id = set_up(sandbox)
-    before, keys_before = snapshot(sandbox.home), iam_keys(sandbox)
+    repo, old_id = sandbox.set_up()
+    before, keys_before = sandbox.snapshot(), sandbox.iam_keys()
     done = rotate(sandbox, "--repo", repo, "--dry-run")
     assert done.returncode == 0, done.stderr
     assert "new key      would be created" in done.stdout
     assert f"old key      would be deleted: {old_id}" in done.stdout
-    assert snapshot(sandbox.home) == before
-    assert iam_keys(sandbox) == keys_before
+    assert sandbox.snapshot() == before
+    assert sandbox.iam_keys() == keys_before
 
 
 def test_no_repo_and_no_terminal_names_the_flag(sandbox: SandboxCase) -> None:
-    _, _ = set_up(sandbox)
-    before = snapshot(sandbox.home)
+    _, _ = sandbox.set_up()
+    before = sandbox.snapshot()
     done = sandbox.run("rotate", "--region", sandbox.region)
     assert done.returncode == 2
     assert "fix: pass --repo" in done.stderr
-    assert snapshot(sandbox.home) == before
+    assert sandbox.snapshot() == before
 
 
 def test_nothing_to_rotate_before_init(sandbox: SandboxCase) -> None:
@@ -194,11 +185,11 @@ def test_nothing_to_rotate_before_init(sandbox: SandboxCase) -> None:
     done = rotate(sandbox, "--repo", "r")
     assert done.returncode == 5
     assert "no bootstrap block" in done.stderr and "bootstrap init" in done.stderr
-    assert iam_keys(sandbox) == []
+    assert sandbox.iam_keys() == []
 
 
 def test_second_rotation_the_same_day_gets_its_own_backup(sandbox: SandboxCase) -> None:
-    repo, _ = set_up(sandbox)
+    repo, _ = sandbox.set_up()
     assert rotate(sandbox, "--repo", repo).returncode == 0
     first = key_file(sandbox).read_bytes()
     done = rotate(sandbox, "--repo", repo)
@@ -206,13 +197,13 @@ def test_second_rotation_the_same_day_gets_its_own_backup(sandbox: SandboxCase) 
     [dated] = backups(sandbox)
     [second] = [p for p in sandbox.ssh_dir.glob("codecommit_rsa.*-2.bak")]
     assert dated.read_bytes() != first and second.read_bytes() == first
-    assert len(iam_keys(sandbox)) == 1
+    assert len(sandbox.iam_keys()) == 1
 
 
 def test_new_key_gets_the_passphrase_and_git_checks_it_without_a_terminal(
     sandbox: SandboxCase,
 ) -> None:
-    repo, old_id = set_up(sandbox)
+    repo, old_id = sandbox.set_up()
     sandbox.env["CC_PASSPHRASE"] = "correct horse battery"
     done = rotate(sandbox, "--repo", repo, "--passphrase-env", "CC_PASSPHRASE", "--json")
     assert done.returncode == 0, done.stderr

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import io
-import sys
-
-import pexpect
 import pytest
-from test_init_e2e import iam_keys, init, ready, snapshot
+from terminal import finish, spawn
 
 from sandbox.case import SandboxCase
 
@@ -15,25 +11,13 @@ pytestmark = pytest.mark.e2e
 
 
 def test_answering_no_changes_nothing(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
-    before, keys_before = snapshot(sandbox.home), iam_keys(sandbox)
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    before, keys_before = sandbox.snapshot(), sandbox.iam_keys()
     [key] = keys_before
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "bootstrap", "rotate", "--region", sandbox.region, "--repo", repo],
-        env=sandbox.env | {"TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1"},
-        cwd=str(sandbox.home),
-        encoding="utf-8",
-        codec_errors="replace",
-        dimensions=(60, 200),
-        timeout=90,
-    )
-    child.logfile_read = io.StringIO()
+    child = spawn(sandbox, "rotate", "--region", sandbox.region, "--repo", repo)
     child.expect_exact(f"Replace {key['SSHPublicKeyId']} with a new key")
     child.send("n")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130, child.logfile_read.getvalue()
-    assert snapshot(sandbox.home) == before
-    assert iam_keys(sandbox) == keys_before
+    assert finish(child) == 130, child.logfile_read.getvalue()
+    assert sandbox.snapshot() == before
+    assert sandbox.iam_keys() == keys_before

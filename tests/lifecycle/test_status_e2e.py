@@ -10,7 +10,6 @@ import subprocess
 from typing import Any
 
 import pytest
-from test_init_e2e import iam_keys, init, ready, snapshot
 
 from sandbox.case import SandboxCase
 
@@ -35,13 +34,13 @@ def keygen_fingerprint(path: str, hash_name: str) -> str:
 
 
 def test_after_init_everything_is_shown_and_consistent(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
     sandbox.upload_key(sandbox.make_key("laptop_rsa"))
     sandbox.iam.set_ssh_key_status(
-        sandbox.user_name, iam_keys(sandbox)[-1]["SSHPublicKeyId"], "Inactive"
+        sandbox.user_name, sandbox.iam_keys()[-1]["SSHPublicKeyId"], "Inactive"
     )
-    before = snapshot(sandbox.home)
+    before = sandbox.snapshot()
 
     done = status(sandbox, "--json")
 
@@ -52,7 +51,7 @@ def test_after_init_everything_is_shown_and_consistent(sandbox: SandboxCase) -> 
     assert found["key"]["sha256"] == keygen_fingerprint(pub, "sha256")
     assert "MD5:" + found["key"]["md5"] == keygen_fingerprint(pub, "md5")
     assert (found["key"]["type"], found["key"]["bits"]) == ("ssh-rsa", 2048)
-    ours, laptop = iam_keys(sandbox)
+    ours, laptop = sandbox.iam_keys()
     assert found["registration"]["key_id"] == ours["SSHPublicKeyId"]
     assert found["registration"]["status"] == "Active"
     assert found["registration"]["uploaded"][:10] == str(ours["UploadDate"])[:10]
@@ -70,15 +69,15 @@ def test_after_init_everything_is_shown_and_consistent(sandbox: SandboxCase) -> 
     assert found["known_hosts"]["fingerprint"] == sandbox.server.host_key_fingerprint
     assert found["known_hosts"]["added_by_bootstrap"] is True
     assert found["known_hosts"]["matches_published"] is False  # the sandbox was pinned
-    assert snapshot(sandbox.home) == before
+    assert sandbox.snapshot() == before
 
 
 def test_text_report_marks_each_check(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
     done = status(sandbox)
     assert done.returncode == 0, done.stdout
-    [key_id] = [k["SSHPublicKeyId"] for k in iam_keys(sandbox)]
+    [key_id] = [k["SSHPublicKeyId"] for k in sandbox.iam_keys()]
     assert f"✓ registration {key_id} (Active" in done.stdout
     assert "✓ key          ~/.ssh/codecommit_rsa (RSA 2048, SHA256:" in done.stdout
     assert done.stdout.rstrip().endswith("Complete: SSH access to CodeCommit is set up.")
@@ -86,7 +85,7 @@ def test_text_report_marks_each_check(sandbox: SandboxCase) -> None:
 
 def test_before_init_exits_8_and_says_what_is_missing(sandbox: SandboxCase) -> None:
     sandbox.write_routing()
-    before = snapshot(sandbox.home)
+    before = sandbox.snapshot()
     done = status(sandbox)
     assert done.returncode == EXIT_INCOMPLETE
     assert "✗ key          no key at ~/.ssh/codecommit_rsa" in done.stdout
@@ -94,13 +93,13 @@ def test_before_init_exits_8_and_says_what_is_missing(sandbox: SandboxCase) -> N
     assert "✗ known_hosts  ssh does not know the host key" in done.stdout
     assert "fix: run `bootstrap init`" in done.stdout
     assert "Traceback" not in done.stderr
-    assert snapshot(sandbox.home) == before
+    assert sandbox.snapshot() == before
 
 
 def test_inactive_key_is_reported_with_the_command_to_reactivate(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
-    [key] = iam_keys(sandbox)
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    [key] = sandbox.iam_keys()
     sandbox.iam.set_ssh_key_status(sandbox.user_name, key["SSHPublicKeyId"], "Inactive")
     done = status(sandbox, "--json")
     assert done.returncode == EXIT_INCOMPLETE
@@ -112,9 +111,9 @@ def test_inactive_key_is_reported_with_the_command_to_reactivate(sandbox: Sandbo
 
 
 def test_key_deleted_in_iam_disagrees_with_the_block(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
-    [key] = iam_keys(sandbox)
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    [key] = sandbox.iam_keys()
     sandbox.iam.client("iam").delete_ssh_public_key(
         UserName=sandbox.user_name, SSHPublicKeyId=key["SSHPublicKeyId"]
     )
@@ -126,8 +125,8 @@ def test_key_deleted_in_iam_disagrees_with_the_block(sandbox: SandboxCase) -> No
 
 
 def test_host_star_above_the_block_is_blamed_by_line(sandbox: SandboxCase) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
     config = sandbox.home / ".ssh" / "config"
     config.write_bytes(b"Host *\n    User everyone\n" + config.read_bytes())
     done = status(sandbox, "--json")
@@ -140,8 +139,8 @@ def test_host_star_above_the_block_is_blamed_by_line(sandbox: SandboxCase) -> No
 def test_without_credentials_exits_3_and_still_shows_the_local_part(
     sandbox: SandboxCase,
 ) -> None:
-    repo = ready(sandbox)
-    assert init(sandbox, "--repo", repo).returncode == 0
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
     (sandbox.home / ".aws" / "credentials").unlink()
     done = status(sandbox, "--json")
     assert done.returncode == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +12,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
-from test_policy_fixtures import BROAD_FIX, FIELD_REPORT
+from test_policy_fixtures import BROAD_FIX, FIELD_REPORT, run
+from wizard_fakes import Confirming
 
-from bootstrap import cli
 from bootstrap.aws.iam import Aws
 from bootstrap.errors import EXIT_IAM, EXIT_INTERRUPTED, EXIT_LOCAL, EXIT_USAGE, IamError
 from bootstrap.policy import mfa_policy
@@ -62,12 +62,6 @@ def default_document(iam: Any, arn: str) -> tuple[str, dict[str, Any]]:
 
 def version_ids(iam: Any, arn: str) -> list[str]:
     return sorted(v["VersionId"] for v in iam.list_policy_versions(PolicyArn=arn)["Versions"])
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(["policy", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_apply_creates_a_new_default_version(iam: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,34 +148,11 @@ def test_the_version_in_force_is_never_the_one_deleted(
     assert default_document(iam, arn) == ("v6", mfa_policy.recommended())
 
 
-class Answers:
-    """A terminal that answers confirm() with `answer` and remembers the question."""
-
-    interactive = True
-
-    def __init__(self, answer: bool) -> None:
-        self.answer = answer
-        self.asked: list[str] = []
-
-    def confirm(self, message: str, *, default: bool = True) -> bool:
-        self.asked.append(message)
-        return self.answer
-
-    def text(self, message: str, **_: Any) -> str:
-        raise AssertionError(message)
-
-    def select(self, message: str, choices: Sequence[str], **_: Any) -> str:
-        raise AssertionError(message)
-
-    def secret(self, message: str) -> str:
-        raise AssertionError(message)
-
-
 @pytest.mark.parametrize("answer", [True, False])
 def test_five_versions_asks_before_deleting(
     answer: bool, iam: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    terminal = Answers(answer)
+    terminal = Confirming(answer)
     monkeypatch.setattr(prompts, "for_run", lambda assume_yes: terminal)
     arn = create(iam, FIELD_REPORT, versions=5)
     code, _, _ = run(capsys, "--apply", "--policy-arn", arn)
@@ -213,14 +184,13 @@ def test_policy_without_mfa_deny_is_refused_before_any_change(
     assert version_ids(iam, arn) == ["v1"]
 
 
-def test_access_denied_names_the_policy_and_the_permissions() -> None:
-    client = boto3.client(
-        "iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
-    )
+def test_access_denied_names_the_policy_and_the_permissions(
+    stubbed: tuple[Aws, Stubber],
+) -> None:
+    aws, stub = stubbed
     arn = "arn:aws:iam::123456789012:policy/RequireMFA"
-    with Stubber(client) as stub:
-        stub.add_client_error("get_policy", "AccessDenied", "not authorized", 403)
-        with pytest.raises(IamError) as caught:
-            Aws(None, "us-east-1", iam_client=client).get_policy(arn)
+    stub.add_client_error("get_policy", "AccessDenied", "not authorized", 403)
+    with pytest.raises(IamError) as caught:
+        aws.get_policy(arn)
     assert arn in caught.value.cause and "iam:GetPolicy" in caught.value.cause
     assert "CreatePolicyVersion" in caught.value.fix

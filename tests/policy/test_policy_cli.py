@@ -10,17 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_policy_fixtures import BROAD_FIX, FIELD_REPORT
+from test_policy_fixtures import BROAD_FIX, FIELD_REPORT, run
 
 from bootstrap import cli
 from bootstrap.errors import EXIT_LOCAL, EXIT_USAGE
 from bootstrap.policy import mfa_policy
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(["policy", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write(tmp_path: Path, document: Any, name: str = "policy.json") -> Path:

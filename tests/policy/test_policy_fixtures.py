@@ -1,4 +1,5 @@
-"""The field report's three policies, verbatim, and the requests the tests judge them with.
+"""The field report's three policies, verbatim, and the requests the tests judge them with;
+and `run`, the `bootstrap policy` command run in-process.
 
 Shared by the test_policy* modules (pytest puts tests/ on sys.path). No tests here.
 """
@@ -7,6 +8,10 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+
+import pytest
+
+from bootstrap import cli
 
 _SELF_SERVICE = [
     {
@@ -101,3 +106,10 @@ KMS_VIA_S3 = ("kms:Decrypt", KEY, VIA_S3)
 
 SSH_GIT_NEEDS = [GIT_PULL, GIT_PUSH, KMS_VIA_CODECOMMIT]
 STILL_NEEDS_MFA = [S3_GET, CREATE_ACCESS_KEY, DELETE_REPOSITORY, KMS_DIRECT, KMS_VIA_S3]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`bootstrap policy ARGV` in this process: (exit code, stdout, stderr)."""
+    code = cli.main(["policy", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err

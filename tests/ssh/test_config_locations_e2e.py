@@ -14,13 +14,6 @@ from sandbox.case import SandboxCase
 pytestmark = pytest.mark.e2e
 
 
-def init(case: SandboxCase, *extra: str) -> subprocess.CompletedProcess[str]:
-    return case.run(
-        "init", "--yes", "--region", case.region, "--key-bits", "2048",
-        "--accept-host-key", case.server.host_key_fingerprint, *extra,
-    )  # fmt: skip
-
-
 def test_home_env_elsewhere_ssh_files_go_where_ssh_reads_them_and_it_is_said(
     sandbox: SandboxCase,
 ) -> None:
@@ -29,7 +22,7 @@ def test_home_env_elsewhere_ssh_files_go_where_ssh_reads_them_and_it_is_said(
     shutil.copytree(sandbox.home / ".aws", elsewhere / ".aws")  # the AWS SDK reads $HOME
     sandbox.env["HOME"] = str(elsewhere)
 
-    done = init(sandbox, "--no-clone")
+    done = sandbox.init("--no-clone")
     assert done.returncode == 0, done.stderr
     assert f"$HOME is {elsewhere} but ssh takes ~ from the user database" in done.stderr
     assert (sandbox.ssh_dir / "codecommit_rsa").exists()
@@ -50,7 +43,7 @@ def test_ssh_config_that_ssh_does_not_read_is_said_and_the_next_step_uses_it(
     other.write_text(sandbox.server.routing_config(sandbox.region))
     repo = sandbox.create_repo()
 
-    done = init(sandbox, "--repo", repo, "--ssh-config", str(other), "--json")
+    done = sandbox.init("--repo", repo, "--ssh-config", str(other), "--json")
     assert done.returncode == 0, done.stderr
     assert "plain ssh and git will not use this block" in done.stderr
     report = json.loads(done.stdout)

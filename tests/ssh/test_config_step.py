@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from ssh_home import HOST, PATTERN, SshHome, use_home
+from ssh_home import HOST, PATTERN, SshHome
 
 from bootstrap import files
 from bootstrap.errors import LocalFileError
@@ -20,18 +20,8 @@ from bootstrap.ssh import config_files, config_plan, keychain, managed_block
 KEY_ID = "APKACONFIGSTEP000001"
 
 
-@pytest.fixture
-def ssh_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, userdb_shim: Path) -> SshHome:
-    return use_home(monkeypatch, tmp_path / "home")
-
-
-def apply(home: SshHome, path: Path | None = None, **kwargs: object) -> config_plan.ConfigPlan:
-    path = path or home.config
-    plan = config_plan.plan(path, path == home.config, PATTERN, home.key_path, **kwargs)  # type: ignore[arg-type]
-    plan = config_plan.prove_candidate(plan, HOST, home.key_path)
-    config_plan.write(plan, KEY_ID)
-    config_plan.verify_written(plan, HOST, KEY_ID, home.key_path)
-    return plan
+def apply(home: SshHome, path: Path | None = None, **options: object) -> config_plan.ConfigPlan:
+    return home.config_step(KEY_ID, path, **options)[0]
 
 
 def mode(path: Path) -> int:

@@ -4,42 +4,19 @@ region, read what the server offers (real sshd and paramiko doubles), hashed ent
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from wizard_fakes import Confirming
 
 from bootstrap.errors import HostKeyError
 from bootstrap.ssh import hostkeys
 from bootstrap.ssh.keys import PublicKey
-from bootstrap.ui.prompts import NoPrompter, Validator
+from bootstrap.ui.prompts import NoPrompter
 from sandbox.githost import GitHost
 
 KEY = PublicKey("ssh-rsa", b"\x00\x00\x00\x07ssh-rsa" + b"\x01" * 64)
 OTHER = "SHA256:" + "A" * 43
-
-
-class Answering:
-    """A terminal user who answers the host-key question with `answer`."""
-
-    interactive = True
-
-    def __init__(self, answer: bool) -> None:
-        self.answer = answer
-        self.asked: list[tuple[str, bool]] = []
-
-    def confirm(self, message: str, *, default: bool = True) -> bool:
-        self.asked.append((message, default))
-        return self.answer
-
-    def text(self, message: str, *, default: str = "", validate: Validator | None = None) -> str:
-        raise AssertionError(message)
-
-    def select(self, message: str, choices: Sequence[str], *, default: str | None = None) -> str:
-        raise AssertionError(message)
-
-    def secret(self, message: str) -> str:
-        raise AssertionError(message)
 
 
 # --- verify ---------------------------------------------------------------------------------
@@ -77,7 +54,7 @@ def test_unpublished_region_unattended_demands_the_flag_naming_the_fingerprint()
 
 
 def test_terminal_user_is_shown_the_fingerprint_and_asked_default_no() -> None:
-    prompter = Answering(True)
+    prompter = Confirming(True, with_default=True)
     pinned = hostkeys.confirm_unpublished(KEY, "eu-south-1", None, None, prompter)
     assert pinned == KEY.sha256
     [(question, default)] = prompter.asked
@@ -87,11 +64,11 @@ def test_terminal_user_is_shown_the_fingerprint_and_asked_default_no() -> None:
 
 def test_terminal_user_who_declines_stops_everything() -> None:
     with pytest.raises(HostKeyError, match="was not trusted; nothing was written"):
-        hostkeys.confirm_unpublished(KEY, "eu-south-1", None, None, Answering(False))
+        hostkeys.confirm_unpublished(KEY, "eu-south-1", None, None, Confirming(False))
 
 
 def test_nothing_is_asked_when_published_pinned_or_unattended() -> None:
-    never = Answering(True)
+    never = Confirming(True)
     assert hostkeys.confirm_unpublished(KEY, "us-east-1", OTHER, None, never) is None
     assert hostkeys.confirm_unpublished(KEY, "eu-south-1", None, OTHER, never) == OTHER
     assert hostkeys.confirm_unpublished(KEY, "eu-south-1", None, None, NoPrompter()) is None

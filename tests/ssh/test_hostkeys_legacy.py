@@ -75,13 +75,6 @@ def legacy_case(moto_iam: MotoIam, sha1_server: Sha1OnlyCodeCommit, tmp_path: Pa
     return SandboxCase.create(tmp_path / "home", moto_iam, sha1_server)
 
 
-def init(case: SandboxCase, *extra: str) -> subprocess.CompletedProcess[str]:
-    return case.run(
-        "init", "--yes", "--region", case.region, "--key-bits", "2048",
-        "--accept-host-key", case.server.host_key_fingerprint, *extra,
-    )  # fmt: skip
-
-
 def options(hostkeyalgorithms: str) -> EffectiveOptions:
     return EffectiveOptions({"hostkeyalgorithms": [hostkeyalgorithms]})
 
@@ -141,7 +134,7 @@ def test_sha1_only_server_gets_the_lines_in_our_block_and_git_works(
 ) -> None:
     legacy_case.write_routing()
     repo = legacy_case.create_repo()
-    done = init(legacy_case, "--repo", repo, "--json")
+    done = legacy_case.init("--repo", repo, "--json")
     assert done.returncode == 0, done.stderr
     assert "offers only SHA-1 ssh-rsa host-key signatures" in done.stderr
     report = json.loads(done.stdout)
@@ -163,14 +156,14 @@ def test_sha1_only_server_gets_the_lines_in_our_block_and_git_works(
     ).stdout  # fmt: skip
     assert "ssh-rsa," not in other and not other.count(",ssh-rsa\n")
 
-    again = init(legacy_case, "--repo", repo, "--json")
+    again = legacy_case.init("--repo", repo, "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["changed"] is False
 
 
 def test_server_offering_sha2_gets_no_legacy_lines(paramiko_sandbox: SandboxCase) -> None:
     paramiko_sandbox.write_routing()
-    done = init(paramiko_sandbox, "--no-clone")
+    done = paramiko_sandbox.init("--no-clone")
     assert done.returncode == 0, done.stderr
     assert "ssh-rsa" not in (paramiko_sandbox.ssh_dir / "config").read_text()
     assert "SHA-1" not in done.stderr

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bootstrap.aws import endpoints
 from bootstrap.ssh import hostkeys, known_hosts
 
 KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7"
@@ -15,7 +16,8 @@ HOST = "git-codecommit.us-east-1.amazonaws.com"
 
 @pytest.fixture(scope="module")
 def names() -> set[str]:
-    return known_hosts.candidate_names(["cc-alias"])
+    hosts = {endpoints.resolve(region).git_host for region in endpoints.codecommit_regions()}
+    return known_hosts.candidate_names(hosts, ["cc-alias"])
 
 
 @pytest.mark.parametrize(

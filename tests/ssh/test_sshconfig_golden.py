@@ -15,11 +15,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ssh_home import HOST, PATTERN, SshHome, use_home
+from ssh_home import HOST, SshHome
 
 from bootstrap import files
 from bootstrap.results import UNCHANGED
-from bootstrap.ssh import config_plan, managed_block
+from bootstrap.ssh import managed_block
 
 GOLDEN = Path(__file__).parent / "golden" / "ssh_config"
 CASES = sorted(path.stem for path in GOLDEN.glob("*.in"))
@@ -29,20 +29,9 @@ OTHER_HOSTS = ("github.com", "build", "bastion", "h#x", "unrelated.example.org")
 OPTIONS: dict[str, dict[str, bool]] = {"keychain_guard_macos": {"keychain": True}}
 
 
-@pytest.fixture
-def ssh_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, userdb_shim: Path) -> SshHome:
-    return use_home(monkeypatch, tmp_path / "home")
-
-
 def apply(home: SshHome, case: str) -> str:
     """One `init` config step, as init.look/act run it; returns the action."""
-    plan = config_plan.plan(
-        home.config, True, PATTERN, home.key_path, host=HOST, **OPTIONS.get(case, {})
-    )
-    plan = config_plan.prove_candidate(plan, HOST, home.key_path)
-    action = config_plan.write(plan, KEY_ID)
-    config_plan.verify_written(plan, HOST, KEY_ID, home.key_path)
-    return action
+    return home.config_step(KEY_ID, host=HOST, **OPTIONS.get(case, {}))[1]
 
 
 def set_up(home: SshHome, case: str) -> bytes:

@@ -10,16 +10,14 @@ anywhere, with a stale key id. Hand-written CodeCommit sections are left to the 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ssh_home import HOST, PATTERN, SshHome, use_home
+from ssh_home import HOST, PATTERN, SshHome
 
 from bootstrap import files
 from bootstrap.results import UNCHANGED
-from bootstrap.ssh import config_plan, managed_block
+from bootstrap.ssh import managed_block
 
 KEY_ID = "APKAPROPERTY00000001"
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=8)
@@ -102,21 +100,17 @@ def config_text(draw: st.DrawFn) -> str:
 
 
 @pytest.fixture
-def ssh_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, userdb_shim: Path) -> SshHome:
-    home = use_home(monkeypatch, tmp_path / "home")
-    conf_d = home.ssh_dir / "conf.d"
+def ssh_home(ssh_home: SshHome) -> SshHome:
+    """conftest's home, plus ~/.ssh/conf.d/defaults.conf for the generated `Include` lines."""
+    conf_d = ssh_home.ssh_dir / "conf.d"
     conf_d.mkdir(mode=0o700)
     (conf_d / "defaults.conf").write_text("Host *\n  User included\n  IdentityFile ~/.ssh/inc\n")
     (conf_d / "defaults.conf").chmod(0o600)
-    return home
+    return ssh_home
 
 
 def apply(home: SshHome) -> str:
-    plan = config_plan.plan(home.config, True, PATTERN, home.key_path, host=HOST)
-    plan = config_plan.prove_candidate(plan, HOST, home.key_path)
-    action = config_plan.write(plan, KEY_ID)
-    config_plan.verify_written(plan, HOST, KEY_ID, home.key_path)
-    return action
+    return home.config_step(KEY_ID, host=HOST)[1]
 
 
 @settings(

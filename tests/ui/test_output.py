@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from bootstrap.errors import GitAccessError, IamError, StoppedByUser
+from bootstrap.errors import GitAccessError, IamError, MissingAnswer, StoppedByUser
 from bootstrap.results import CREATED, SKIPPED, UNCHANGED, StepResult
+from bootstrap.ui import output
 from bootstrap.ui.output import Reporter
 
 SETUP = ["key", "registration", "ssh config", "host key"]
@@ -161,3 +162,27 @@ def test_json_gets_no_notes_summary_or_progress(monkeypatch: pytest.MonkeyPatch)
 def test_git_progress_only_for_people_at_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     assert reporter(monkeypatch, tty=True).progress
     assert not reporter(monkeypatch, tty=False).progress
+
+
+def test_a_failed_command_ends_with_its_document_and_the_two_lines() -> None:
+    """What every command (status, doctor, policy, cli.main, the Reporter) ends a failure with."""
+    error = MissingAnswer("--region", "the AWS region")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    document = {"command": "status", "ok": False, "error": output.error_json(error)}
+    code = output.end_failed(error, debug=False, document=document, out=stdout, err=stderr)
+    assert code == error.exit_code
+    assert json.loads(stdout.getvalue())["error"] == {
+        "cause": error.cause,
+        "fix": "pass --region",
+        "exit_code": error.exit_code,
+        "flag": "--region",
+    }
+    assert stderr.getvalue() == f"error: {error.cause}\n  fix: pass --region\n"
+
+
+def test_the_reporters_json_error_is_the_shared_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    report = reporter(monkeypatch, as_json=True)
+    error = MissingAnswer("--repo", "a repository")
+    assert report.failed(error, debug=False) == error.exit_code
+    assert json.loads(out(report))["error"] == output.error_json(error)
+    assert err(report) == f"error: {error.cause}\n  fix: pass --repo\n"
