@@ -3,6 +3,9 @@
 Each round makes new developers (temporary home, IAM user, repository) and runs, in order:
 (a) `bootstrap init --yes` fresh, (b) the same again, (b') again with --retest, and (c) the
 manual path for another new developer. Rounds interleave, so a, b and c see the same load.
+Then, with the servers stopped, the git credential helper against the AWS CLI's
+(bench/git_credential.py); `--only git-credential` runs that alone and replaces its block in
+--output, keeping the rest of the file.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import report, scenarios, world
+from bench import git_credential, report, scenarios, world
 from bench.aws_requests import LOG_VARIABLE, read_log
 from bench.report import Samples
 from bench.scenarios import Tool
@@ -44,13 +47,26 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="time the bootstrap package in this checkout instead of the installed one "
         "(for before/after: git worktree add /tmp/before REV; --source /tmp/before)",
     )
+    parser.add_argument(
+        "--helper-runs",
+        type=int,
+        default=int(os.environ.get("BENCH_HELPER_RUNS", "21")),
+        help="interleaved runs of each credential helper (default $BENCH_HELPER_RUNS or 21)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=["git-credential"],
+        help="time only this scenario; with --output, replace its block in FILE and keep the rest",
+    )
     parser.add_argument("--output", type=Path, help="also write the markdown to FILE")
     parser.add_argument(
-        "--check", action="store_true", help="exit 1 if a target (a/c, b/c) is missed"
+        "--check",
+        action="store_true",
+        help="exit 1 if a target (a/c, b/c, the helpers' ratio) is missed",
     )
     args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
+    if args.runs < 1 or args.helper_runs < 1:
+        parser.error("--runs and --helper-runs must be at least 1")
     if args.source and not (args.source / "bootstrap" / "__init__.py").is_file():
         parser.error(f"--source {args.source} has no bootstrap/ package")
     return args
@@ -127,10 +143,44 @@ def start_up_costs(tool: Tool, aws: Path, bits: int, runs: int) -> list[Samples]
     ]
 
 
+def credential_helpers(args: argparse.Namespace, tool: Tool, aws: Path) -> tuple[str, bool]:
+    """The git credential helper block, and whether its target was met."""
+    with tempfile.TemporaryDirectory(prefix="bench-helper-") as scratch:
+        measured = report.now_utc()
+        try:
+            helper = git_credential.measure(tool, aws, args.helper_runs, args.warmup, Path(scratch))
+        except scenarios.RunFailed as error:  # a --source checkout without the helper, say
+            print(f"bench: git-credential: {error}", file=sys.stderr)
+            why = str(error).splitlines()[0]
+            lines = [git_credential.BEGIN, f"The git credential helper was not timed: {why}"]
+            return "\n".join([*lines, git_credential.END]), False
+    print(
+        f"bench: git-credential: bootstrap {helper.ours.median:.3f} s, aws "
+        f"{helper.aws.median:.3f} s, ratio {helper.ratio:.2f}",
+        file=sys.stderr,
+    )
+    return git_credential.markdown(helper, measured), helper.met
+
+
+def only_credential_helpers(args: argparse.Namespace, tool: Tool, aws: Path) -> int:
+    block, met = credential_helpers(args, tool, aws)
+    print(block)
+    if args.output:
+        old = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        new = report.replace_block(old, block, git_credential.BEGIN, git_credential.END)
+        args.output.write_text(new, encoding="utf-8")
+    if args.check and not met:
+        print("bench: the credential helper's target was missed", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     aws = world.aws_cli()
     tool = tool_for(args.source)
+    if args.only == "git-credential":
+        return only_credential_helpers(args, tool, aws)
     context = report.Context(
         runs=args.runs,
         bits=args.bits,
@@ -176,17 +226,19 @@ def main(argv: list[str] | None = None) -> int:
         costs = start_up_costs(tool, aws, args.bits, args.runs)
         requests = count_requests(w, tool, args.bits, Path(scratch))
     context.load_after = report.load_average()
+    helper, helper_met = credential_helpers(args, tool, aws)
     text = report.markdown(
         context,
         report.Results(fresh, rerun, manual, retest, steps["git clone"]),
         list(steps.values()),
         costs,
         requests,
+        helper,
     )
     print(text)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
-    if args.check and not report.met(fresh, rerun, manual):
+    if args.check and not (report.met(fresh, rerun, manual) and helper_met):
         print("bench: a target was missed", file=sys.stderr)
         return 1
     return 0

@@ -51,6 +51,10 @@ def load_average() -> str:
         return "?"
 
 
+def now_utc() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
 @dataclass
 class Context:
     runs: int
@@ -58,11 +62,7 @@ class Context:
     versions: dict[str, str]
     load_before: str
     load_after: str = ""
-    measured: str = field(
-        default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).strftime(
-            "%Y-%m-%d %H:%M UTC"
-        )
-    )
+    measured: str = field(default_factory=now_utc)
 
     def machine(self) -> str:
         return (
@@ -103,6 +103,7 @@ def markdown(
     manual_steps: Sequence[Samples],
     costs: Sequence[Samples],
     requests: dict[str, list[str]],
+    helper: str | None = None,
 ) -> str:
     c = results.manual.median
     lines = [
@@ -119,6 +120,7 @@ def markdown(
         "",
         *results.ratios(),
         "",
+        *([helper, ""] if helper else []),
         "Where the time goes:",
         "",
         "| part | median s | min s | max s |",
@@ -141,3 +143,21 @@ def met(fresh: Samples, rerun: Samples, manual: Samples) -> bool:
         fresh.median / manual.median <= FRESH_TARGET
         and rerun.median / manual.median <= RERUN_TARGET
     )
+
+
+def replace_block(text: str, block: str, begin: str, end: str) -> str:
+    """`text` with the lines from `begin` to `end` replaced by `block` (which has both); with
+    no such lines, `block` goes before "Where the time goes:", else before the versions line,
+    else at the end. Everything else is kept byte for byte."""
+    lines = text.splitlines()
+    if begin in lines and end in lines[lines.index(begin) :]:
+        first = lines.index(begin)
+        last = lines.index(end, first)
+        lines[first : last + 1] = block.splitlines()
+        return "\n".join(lines) + "\n"
+    for anchor in ("Where the time goes:", "Versions: "):
+        at = next((n for n, line in enumerate(lines) if line.startswith(anchor)), None)
+        if at is not None:
+            lines[at:at] = [*block.splitlines(), ""]
+            return "\n".join(lines) + "\n"
+    return text.rstrip("\n") + "\n\n" + block + "\n"

@@ -76,6 +76,10 @@ class HostKeyError(BootstrapError):
     exit_code = EXIT_HOST_KEY
 
 
+class PortUnreachable(HostKeyError):
+    """The SSH port does not answer: HTTPS (port 443) may still work."""
+
+
 class GitAccessError(BootstrapError):
     """ssh/git could not reach the repository; `cause` carries git's own words."""
 

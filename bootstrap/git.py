@@ -109,6 +109,12 @@ def with_propagation_retry(
     return GitRun(result.returncode, result.stderr, attempts)
 
 
+def no_prompt_env() -> dict[str, str]:
+    """This process's environment (so git's proxy and CA settings hold), with git never asking
+    for a username or password: our helper answers, or git fails."""
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+
+
 class GitFailed(Exception):
     """git exited non-zero: what it said, for the diagnosis to explain."""
 

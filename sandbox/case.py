@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.githost import GitHost
-from sandbox.iam import Credentials, MotoIam
+from sandbox.iam import GIT_POLICY, Credentials, MotoIam
 from sandbox.userdb import home_env
 
 
@@ -44,6 +44,7 @@ class SandboxCase:
     creds: Credentials
     env: dict[str, str]
     _log_marks: dict[str, int] = field(default_factory=dict)
+    https: Any = None  # the HTTPS double (sandbox.https_codecommit), after use_https
 
     @classmethod
     def create(
@@ -69,6 +70,46 @@ class SandboxCase:
             iam.write_aws_files(home, creds, region)
         env = iam.tool_env(home) | home_env(home)
         return cls(home, iam, server, region, user_name, creds, env, server.log_marks())
+
+    def use_https(self, server: Any, proxy_url: str) -> None:
+        """git reaches `server` through the proxy with its own settings (HTTPS_PROXY,
+        GIT_SSL_CAINFO): the same ones a corporate user's machine has."""
+        self.https = server
+        self.env |= server.client_env(proxy_url)
+
+    def https_url(self, repo: str) -> str:
+        return str(self.https.clone_url(repo))
+
+    def use_role_session(self, role: str | None = None, *, grant_git: bool = True) -> str:
+        """Replace the case's long-term key in ~/.aws with an assumed-role session (an SSO or
+        role user's kind of credentials); the role's ARN. `grant_git` allows Git on *."""
+        iam, sts = self.iam.client("iam"), self.iam.client("sts")
+        name = role or unique("dev-role")
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+        arn = str(
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"][
+                "Arn"
+            ]
+        )
+        if grant_git:
+            iam.put_role_policy(
+                RoleName=name, PolicyName="git", PolicyDocument=json.dumps(GIT_POLICY)
+            )
+        session = sts.assume_role(RoleArn=arn, RoleSessionName="alice")["Credentials"]
+        credentials = self.home / ".aws" / "credentials"
+        credentials.write_text(
+            "[default]\n"
+            f"aws_access_key_id = {session['AccessKeyId']}\n"
+            f"aws_secret_access_key = {session['SecretAccessKey']}\n"
+            f"aws_session_token = {session['SessionToken']}\n"
+        )
+        credentials.chmod(0o600)
+        return arn
 
     # --- files in the home ---------------------------------------------------------------
 

@@ -9,6 +9,11 @@ directory (LD_PRELOAD shim; needs gcc). Nothing touches your real ~/.ssh or ~/.a
 The region is eu-south-1, one AWS has published no host-key fingerprint for, so the tool is
 told the double's fingerprint with --accept-host-key (for us-east-1 it would rightly refuse
 the double's key, which is not CodeCommit's).
+
+Then the other path: a developer signed in with a role session (as after `aws sso login`),
+who cannot own SSH keys, runs the same `bootstrap init` in ./demo-home/sso-developer and gets
+HTTPS: git reaches the HTTPS double through a local CONNECT proxy with its own HTTPS_PROXY
+and GIT_SSL_CAINFO settings, and our credential helper signs each request.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import tempfile
 from pathlib import Path
 
 from sandbox.case import append_private
-from sandbox.iam import MotoIam
+from sandbox.connect_proxy import ConnectProxy
+from sandbox.https_codecommit import HttpsCodeCommit
+from sandbox.iam import GIT_POLICY, MotoIam
 from sandbox.paramiko_server import ParamikoCodeCommit
 from sandbox.userdb import REPO_ROOT, ShimBuildError, home_env
 
@@ -104,6 +111,63 @@ def main() -> int:
             )
             code = clone.returncode
         print(f"\nserver log:\n{server.log_text()}")
+        if code == 0:
+            code = https_path(iam, server.repos_dir, Path(workdir), home / "sso-developer")
+        return code
+
+
+def role_session(iam: MotoIam, home: Path) -> None:
+    """A role session in home/.aws, as `aws sso login` leaves one: no IAM user, no SSH keys."""
+    import json
+
+    admin = iam.client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+    }
+    role = admin.create_role(RoleName="Developer", AssumeRolePolicyDocument=json.dumps(trust))
+    admin.put_role_policy(
+        RoleName="Developer", PolicyName="git", PolicyDocument=json.dumps(GIT_POLICY)
+    )
+    session = iam.client("sts").assume_role(RoleArn=role["Role"]["Arn"], RoleSessionName="alice")
+    credentials = session["Credentials"]
+    append_private(
+        home / ".aws" / "credentials",
+        "[default]\n"
+        f"aws_access_key_id = {credentials['AccessKeyId']}\n"
+        f"aws_secret_access_key = {credentials['SecretAccessKey']}\n"
+        f"aws_session_token = {credentials['SessionToken']}\n",
+    )
+    append_private(home / ".aws" / "config", f"[default]\nregion = {REGION}\n")
+
+
+def https_path(iam: MotoIam, repos_dir: Path, workdir: Path, home: Path) -> int:
+    with (
+        HttpsCodeCommit(workdir / "https", iam, REGION, repos_dir=repos_dir) as server,
+        ConnectProxy(workdir / "proxy", {server.host: server.port}) as proxy,
+    ):
+        step(f"a role session (as after `aws sso login`) in {home}/.aws: no SSH keys possible")
+        role_session(iam, home)
+        step(
+            f"HTTPS CodeCommit double behind a CONNECT proxy ({proxy.url}), test CA {server.ca_pem}"
+        )
+        env = iam.tool_env(home) | server.client_env(proxy.url)
+        command = [sys.executable, "-m", "bootstrap", "init", "--yes", "--region", REGION]
+        command += ["--repo", REPO]
+        step("bootstrap " + " ".join(command[3:]))
+        code = subprocess.run(command, env=env, cwd=home, stdin=subprocess.DEVNULL).returncode
+        step(f"bootstrap exited {code}; {home}/.gitconfig is now:")
+        gitconfig = home / ".gitconfig"
+        print(gitconfig.read_text() if gitconfig.exists() else "(none)")
+        if code == 0:
+            step(f"plain `git clone {server.clone_url(REPO)}` as the developer")
+            clone = subprocess.run(
+                ["git", "clone", server.clone_url(REPO), str(home / "src" / REPO)],
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
+            code = clone.returncode
+        print(f"\nHTTPS server log:\n{server.log_text()}")
         return code
 
 

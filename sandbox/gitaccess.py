@@ -136,6 +136,16 @@ def user_policy_documents(iam: Any, user_name: str) -> list[dict[str, Any]]:
     return [_decoded(doc) for doc in docs]
 
 
+def role_policy_documents(iam: Any, role_name: str) -> list[dict[str, Any]]:
+    """Every identity-based policy of the role (inline and attached): an assumed-role session's."""
+    docs: list[dict[str, Any]] = []
+    for name in _pages(iam, "list_role_policies", "PolicyNames", RoleName=role_name):
+        docs.append(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"])
+    for att in _pages(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role_name):
+        docs.append(_managed_document(iam, att["PolicyArn"]))
+    return [_decoded(doc) for doc in docs]
+
+
 def _pages(iam: Any, operation: str, key: str, **kwargs: str) -> list[Any]:
     items: list[Any] = []
     for page in iam.get_paginator(operation).paginate(**kwargs):
@@ -161,10 +171,17 @@ def check_access(
     user_arn: str,
     region: str,
     account_id: str,
+    context: Mapping[str, str] | None = None,
 ) -> tuple[int, str]:
-    """(0, "") if CodeCommit would serve the request, else (exit code, CodeCommit's message)."""
+    """(0, "") if CodeCommit would serve the request, else (exit code, CodeCommit's message).
+
+    `context` is the request context the policies see; by default what an SSH key owner's
+    request has (the SSH double's). The HTTPS double passes its own: with a long-term access key
+    `aws:MultiFactorAuthPresent` is absent, not "false".
+    """
     resource = f"arn:aws:codecommit:{region}:{account_id}:{request.repo}"
-    context = {"aws:MultiFactorAuthPresent": "false", "aws:username": user_arn.split("/")[-1]}
+    if context is None:
+        context = {"aws:MultiFactorAuthPresent": "false", "aws:username": user_arn.split("/")[-1]}
     decision = evaluate(documents, request.action, resource, context)
     if decision is not Decision.ALLOW:
         template = EXPLICIT_DENY if decision is Decision.EXPLICIT_DENY else IMPLICIT_DENY

@@ -52,6 +52,8 @@ from ssh_home import SshHome, use_home
 
 from bootstrap.aws.iam import Aws
 from sandbox.case import SandboxCase
+from sandbox.connect_proxy import ConnectProxy
+from sandbox.https_codecommit import HttpsCodeCommit
 from sandbox.iam import MotoIam
 from sandbox.paramiko_server import ParamikoCodeCommit
 from sandbox.pool import ServerPool
@@ -123,6 +125,36 @@ def codecommit_server(codecommit_pool: ServerPool) -> OpenSshCodeCommit:
 def paramiko_codecommit(codecommit_pool: ServerPool) -> ParamikoCodeCommit:
     server: ParamikoCodeCommit = _server(codecommit_pool, "paramiko", REGION)
     return server
+
+
+@pytest.fixture(scope="session")
+def https_codecommit(
+    moto_iam: MotoIam,
+    codecommit_server: OpenSshCodeCommit,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[HttpsCodeCommit, ConnectProxy]]:
+    """The HTTPS double, serving the SSH double's repositories, behind a CONNECT proxy: git
+    reaches it with its own HTTPS_PROXY and GIT_SSL_CAINFO settings."""
+    workdir = tmp_path_factory.mktemp("https")
+    server = HttpsCodeCommit(
+        workdir / "server", moto_iam, REGION, repos_dir=codecommit_server.repos_dir
+    )
+    with server, ConnectProxy(workdir / "proxy", {server.host: server.port}) as proxy:
+        yield server, proxy
+
+
+@pytest.fixture
+def https_sandbox(
+    moto_iam: MotoIam,
+    codecommit_server: OpenSshCodeCommit,
+    https_codecommit: tuple[HttpsCodeCommit, ConnectProxy],
+    tmp_path: Path,
+) -> SandboxCase:
+    """A sandbox case whose git reaches CodeCommit over HTTPS too (the SSH side still works)."""
+    server, proxy = https_codecommit
+    case = SandboxCase.create(tmp_path / "home", moto_iam, codecommit_server)
+    case.use_https(server, proxy.url)
+    return case
 
 
 @pytest.fixture(name="sandbox")

@@ -26,10 +26,18 @@ def test_demo_onboards_clones_and_reruns_unchanged(userdb_shim: Path, tmp_path: 
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    first, again = done.stdout.split("== the same again")
+    ssh_part, https_part = done.stdout.split("== a role session")
+    first, again = ssh_part.split("== the same again")
     assert "✓ key          created: ~/.ssh/codecommit_rsa" in first
     assert "✓ test clone   unchanged: cloned ssh://git-codecommit.eu-south-1" in first
     assert again.count("unchanged:") == 6
     assert "this exact setup cloned" in again
     assert (home / "src" / "demo" / "README.md").exists()  # the developer's own plain git clone
     assert (home / ".ssh" / "codecommit_rsa").exists()
+    # The other path: a role session gets HTTPS from the same command, and plain git works.
+    assert "SSH keys need an IAM user, so HTTPS" in https_part
+    assert (
+        "✓ git          created: ~/.gitconfig: https://git-codecommit.*.amazonaws.com" in https_part
+    )
+    assert (home / "sso-developer" / "src" / "demo" / "README.md").exists()
+    assert not (home / "sso-developer" / ".ssh" / "codecommit_rsa").exists()

@@ -19,6 +19,7 @@ PURE = (
     "bootstrap.diagnosis.context",
     "bootstrap.diagnosis.denies",
     "bootstrap.diagnosis.rules",
+    "bootstrap.https.signing",
 )
 SIDE_EFFECTS = ("subprocess", "socket", "boto3", "botocore", "paramiko", "questionary")
 OUR_SIDE_EFFECTS = ("bootstrap.files", "bootstrap.git", "bootstrap.ssh.client")

@@ -42,6 +42,9 @@ _REGION_SHAPE = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
 _DEFAULT_SUFFIX = "amazonaws.com"
 
 
+SSH, HTTPS = "ssh", "https"  # the two ways git reaches CodeCommit (--protocol)
+
+
 @dataclass(frozen=True)
 class Endpoint:
     region: str
@@ -68,6 +71,12 @@ class Endpoint:
 
     def ssh_url(self, repo: str) -> str:
         return f"ssh://{self.git_host}/v1/repos/{repo}"
+
+    def https_url(self, repo: str) -> str:
+        return f"https://{self.git_host}/v1/repos/{repo}"
+
+    def url(self, protocol: str, repo: str) -> str:
+        return self.https_url(repo) if protocol == HTTPS else self.ssh_url(repo)
 
     def repository_arn(self, account: str, repo: str) -> str:
         return f"arn:{self.partition}:codecommit:{self.region}:{account}:{repo}"

@@ -44,6 +44,19 @@ class Identity:
     def can_own_ssh_keys(self) -> bool:
         return self.kind == "user"
 
+    def describe(self, profile: str | None = None) -> str:
+        """`role R (session S, profile P)` for an assumed role, `IAM user U (ARN)` for a user."""
+        if self.can_own_ssh_keys:
+            return f"IAM user {self.user_name}" + (f" ({self.arn})" if self.arn else "")
+        where = [f"profile {profile}"] if profile else []
+        resource = (self.arn or "").split(":", 5)[-1]
+        kind, _, rest = resource.partition("/")
+        if kind == "assumed-role" and "/" in rest:
+            role, _, session = rest.partition("/")
+            return f"role {role} ({', '.join([f'session {session}', *where])})"
+        named = f"{self.kind} {rest or self.arn or ''}".strip()
+        return named + (f" ({where[0]})" if where else "")
+
 
 @dataclass(frozen=True)
 class RegisteredKey:

@@ -16,15 +16,23 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser = flags.add_command(
         commands,
         "doctor",
-        "check, read-only, everything SSH git to CodeCommit needs",
-        "Check the credentials and IAM user, the key in IAM and on disk, the ssh config as "
-        "`ssh -G` sees it, known_hosts, port 22, and the IAM policy (with IAM's simulator, "
-        "without MFA as SSH always is); with --repo, run a live `git ls-remote`. Each check "
+        "check, read-only, everything git to CodeCommit needs (SSH or HTTPS)",
+        "Over SSH: check the credentials and IAM user, the key in IAM and on disk, the ssh "
+        "config as `ssh -G` sees it, known_hosts, port 22, and the IAM policy (with IAM's "
+        "simulator, without MFA as SSH always is). Over HTTPS: the credentials, the git config "
+        "that makes git ask `bootstrap git-credential`, whether it can sign now, and port 443 "
+        "through the proxy git would use. With --repo, run a live `git ls-remote`. Each check "
         "prints ok (✓), warn (!) or fail (✗) with its fix. Nothing is changed. With "
         "--policy-file, judge policy documents offline instead (no AWS credentials needed).",
     )
     flags.add_common_flags(parser, mutates=False)
     parser.add_argument("--repo", help="repository to check with a live `git ls-remote`")
+    parser.add_argument(
+        "--protocol",
+        choices=("ssh", "https"),
+        help="which setup to check (default: https when the git config holds bootstrap's "
+        "credential sections and the ssh config no bootstrap block, as init set it up; else ssh)",
+    )
     parser.add_argument(
         "--key", metavar="PATH", help="private key path (default ~/.ssh/codecommit_rsa)"
     )
@@ -52,29 +60,53 @@ def run(args: argparse.Namespace) -> int:
     from bootstrap.ui import output
 
     emit = (lambda check: None) if args.json else checkup.printer()
+    protocol = _protocol(args)
     try:
         if args.policy_file:
             region = _policy_region(args)
             checks = checkup.run_policy_files(args.policy_file, region, args.repo, emit)
         else:
-            options = _options(args)
+            options = _options(args, protocol)
             checks = checkup.run(options, Aws(options.profile, options.region), emit)
     except BootstrapError as error:
         failure = output.error_json(error)
-        document = {"command": "doctor", "ok": False, "checks": [], "error": failure}
+        document = {
+            "command": "doctor",
+            "protocol": protocol,
+            "ok": False,
+            "checks": [],
+            "error": failure,
+        }
         return output.end_failed(error, debug=args.debug, document=document if args.json else None)
     if args.json:
-        checkup.print_json(checks)
+        checkup.print_json(checks, protocol=protocol)
     return checkup.exit_code(checks)
 
 
-def _options(args: argparse.Namespace) -> Options:
+def _protocol(args: argparse.Namespace) -> str:
+    """--protocol; for --policy-file, ssh (its documents are judged as SSH git meets them);
+    else what is set up (checkup.choose_protocol)."""
+    from bootstrap.doctor import checkup
+    from bootstrap.ssh import locations
+
+    if args.protocol:
+        return str(args.protocol)
+    if args.policy_file:
+        return "ssh"
+    path = locations.expand(args.ssh_config) if args.ssh_config else None
+    return checkup.choose_protocol(path or locations.default_ssh_config())
+
+
+def _options(args: argparse.Namespace, protocol: str) -> Options:
     from bootstrap.aws import profiles, repos
     from bootstrap.doctor import checkup
     from bootstrap.ssh import keys, locations
     from bootstrap.ui import prompts
 
-    profile = profiles.resolve_profile(args.profile)
+    if protocol == "https":
+        profile = checkup.https_profile(args.profile)  # what git signs with, unless --profile
+    else:
+        profile = profiles.resolve_profile(args.profile)
     region = profiles.resolve_region(args.region, profile, prompts.NoPrompter())
     if args.repo:
         repos.check_name(args.repo)
@@ -89,6 +121,7 @@ def _options(args: argparse.Namespace) -> Options:
         ssh_config=ssh_config,
         repo=args.repo,
         passphrase=keys.passphrase_from_env(args.passphrase_env),
+        protocol=protocol,
     )
 
 

@@ -43,6 +43,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument("--clone-dir", metavar="DIR", help="keep the test clone in DIR")
     parser.add_argument("--no-clone", action="store_true", help="skip the test clone")
     parser.add_argument(
+        "--protocol",
+        choices=("ssh", "https"),
+        help="how git reaches CodeCommit (default: ssh for an IAM user; https for roles, SSO "
+        "and federated users, and what a re-run finds set up)",
+    )
+    parser.add_argument(
         "--retest",
         action="store_true",
         help="test-clone even if this exact setup already cloned (a re-run that changes "

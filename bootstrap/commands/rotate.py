@@ -6,6 +6,7 @@ import argparse
 
 from bootstrap.commands import flags
 from bootstrap.errors import EXIT_OK, BootstrapError, MissingAnswer, StoppedByUser
+from bootstrap.results import SKIPPED, StepResult
 from bootstrap.ui.prompts import Prompter
 
 
@@ -57,10 +58,18 @@ def _repo(args: argparse.Namespace, prompter: Prompter) -> str:
     return str(repo)
 
 
+NOTHING_TO_ROTATE = StepResult(
+    "key",
+    SKIPPED,
+    "this setup is HTTPS: git signs each request with your AWS credentials, so there is no SSH "
+    "key to rotate (rotate the credentials themselves: a new access key, or `aws sso login`)",
+)
+
+
 def run(args: argparse.Namespace) -> int:
     from bootstrap import files
     from bootstrap.aws.iam import Aws
-    from bootstrap.lifecycle import installed, rotate
+    from bootstrap.lifecycle import installed, rotate, status_https
     from bootstrap.ssh import keys
     from bootstrap.ui import prompts
     from bootstrap.ui.output import Reporter
@@ -69,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         prompter = prompts.for_run(args.yes or args.json)  # never prompt into JSON
         setup = installed.find(flags.where(args), prompter)
+        if status_https.is_https(setup):
+            report.step(NOTHING_TO_ROTATE)
+            report.finish()
+            return EXIT_OK
         keys.check_new_bits(args.key_bits)
         options = rotate.RotateOptions(
             repo=_repo(args, prompter),

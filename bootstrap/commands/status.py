@@ -28,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.set_defaults(handler=run)
 
 
-def _text(checks: list[Any]) -> str:
+def _text(checks: list[Any], protocol: str) -> str:
     lines = []
     for check in checks:
         lines.append(f"{'✓' if check.ok else '✗'} {check.section:<12} {check.summary}")
@@ -36,7 +36,7 @@ def _text(checks: list[Any]) -> str:
             lines.append(f"  fix: {check.fix}")
     failed = sum(not check.ok for check in checks)
     lines.append(
-        "Complete: SSH access to CodeCommit is set up."
+        f"Complete: {protocol} access to CodeCommit is set up."
         if not failed
         else f"Incomplete: {failed} of {len(checks)} checks failed."
     )
@@ -45,12 +45,16 @@ def _text(checks: list[Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from bootstrap.aws.iam import Aws
-    from bootstrap.lifecycle import installed, status
+    from bootstrap.lifecycle import installed, status, status_https
     from bootstrap.ui import output, prompts
 
     try:
         setup = installed.find(flags.where(args), prompts.for_run(args.yes or args.json))
-        checks = status.gather(setup, Aws(setup.profile, setup.region))
+        https = status_https.is_https(setup)
+        if https:
+            checks = status_https.gather(setup)
+        else:
+            checks = status.gather(setup, Aws(setup.profile, setup.region))
     except BootstrapError as error:
         failure = output.error_json(error)
         document = {"command": "status", "ok": False, "complete": False, "error": failure}
@@ -61,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
             "command": "status",
             "ok": code == 0,
             "complete": code == 0,
+            "protocol": "https" if https else "ssh",
             "region": setup.region,
             "checks": [check.as_json() for check in checks],
             "problems": [
@@ -69,5 +74,5 @@ def run(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
     else:
-        sys.stdout.write(_text(checks))
+        sys.stdout.write(_text(checks, "HTTPS" if https else "SSH"))
     return code

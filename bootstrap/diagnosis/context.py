@@ -12,6 +12,7 @@ class Context:
     """What bootstrap knows when a git/ssh command fails. Every field is optional."""
 
     region: str = ""
+    protocol: str = "ssh"  # how git reached CodeCommit: ssh | https
     repo: str = ""
     key_id: str | None = None  # the IAM id of our key
     key_status: str | None = None

@@ -88,19 +88,25 @@ def explicit_deny(action: str, resource: str, context: Context) -> Finding:
                 "explicit-deny",
             )
         return Finding(
-            f"{culprit.describe()} denies {action} on {resource} without MFA, and SSH keys "
-            "can never carry MFA",
+            f"{culprit.describe()} denies {action} on {resource} without MFA, and "
+            f"{_never_mfa(context)}",
             "exempt codecommit:GitPull and codecommit:GitPush in that statement's NotAction, "
             f"and KMS calls via CodeCommit: {patch_command(culprit.policy, context.user_name)}",
             "mfa-explicit-deny",
         )
     return Finding(
         f"IAM explicitly denies {action} on {resource}: most likely a policy that denies "
-        "everything without MFA, and SSH keys can never carry MFA",
+        f"everything without MFA, and {_never_mfa(context)}",
         "exempt codecommit:GitPull and codecommit:GitPush in that Deny statement's NotAction, "
         f"and KMS calls via CodeCommit: {patch_command(None, None)}",
         "mfa-explicit-deny",
     )
+
+
+def _never_mfa(context: Context) -> str:
+    if context.protocol == "https":
+        return "these git requests were signed without an MFA session"
+    return "SSH keys can never carry MFA"
 
 
 def _about_mfa(culprit: Culprit, action: str, resource: str, context: Context) -> bool:

@@ -101,7 +101,56 @@ def explain(stderr: str, context: Context) -> Finding:
             f"remove that line, or put `IgnoreUnknown {option}` above it",
             "ssh-config",
         )
+    if (https := _https_failure(stderr, context)) is not None:
+        return https
     return Finding(f"git failed: {_last_message(stderr)}", "run again with --debug", "unknown")
+
+
+def _https_failure(stderr: str, context: Context) -> Finding | None:
+    """What git over HTTPS says when it never reached IAM's decision, or CodeCommit refused
+    the signature itself (a bare 403: CodeCommit says no more)."""
+    profile = f" --profile {context.profile}" if context.profile else ""
+    if "The requested URL returned error: 403" in stderr:
+        return Finding(
+            "CodeCommit refused the signed request (HTTP 403): the AWS credentials it was "
+            "signed with are expired or not valid, or this machine's clock is off (the "
+            "signature carries the time)",
+            f"check them with `aws sts get-caller-identity{profile}` (for SSO: `aws sso "
+            f"login{profile}`), and the clock with `date -u`; then run again",
+            "https-refused",
+        )
+    if "terminal prompts disabled" in stderr or "could not read Username" in stderr:
+        return Finding(
+            "git had no credentials for CodeCommit: bootstrap's credential helper did not "
+            "answer (its git config section is missing, or another setting comes first)",
+            "run `bootstrap init --protocol https` (it writes the section), then "
+            "`git config --global --get-urlmatch credential.helper https://"
+            f"git-codecommit.{context.region or 'REGION'}.amazonaws.com` to see what git uses",
+            "https-no-credentials",
+        )
+    if "SSL certificate problem" in stderr or "server certificate verification" in stderr:
+        return Finding(
+            f"git does not trust the TLS certificate it was shown: {_last_message(stderr)}",
+            "behind a TLS-inspecting proxy, point git at its CA (`git config --global "
+            "http.sslCAInfo /path/to/ca.pem` or GIT_SSL_CAINFO); never turn verification off",
+            "tls",
+        )
+    if any(text in stderr for text in _HTTPS_UNREACHABLE):
+        return Finding(
+            f"git could not reach CodeCommit over HTTPS (port 443): {_last_message(stderr)}",
+            "check the network and your proxy settings (HTTPS_PROXY, `git config http.proxy`)",
+            "https-unreachable",
+        )
+    return None
+
+
+_HTTPS_UNREACHABLE = (
+    "Failed to connect to",
+    "Could not resolve proxy",
+    "CONNECT tunnel failed",
+    "Proxy CONNECT aborted",
+    "Could not resolve host",
+)
 
 
 def _last_message(stderr: str) -> str:

@@ -1,6 +1,11 @@
-"""`bootstrap doctor`: read-only checks of everything SSH git to CodeCommit needs.
+"""`bootstrap doctor`: read-only checks of everything git to CodeCommit needs, over SSH or HTTPS.
 
-credentials ─► local key ─► iam key ─► ssh config ─► port 22 ─► known_hosts ─► iam policy ─► git
+SSH:   credentials ─► local key ─► iam key ─► ssh config ─► port 22 ─► known_hosts ─► iam policy
+       ─► git
+HTTPS: credentials ─► git config ─► credential helper ─► port 443 ─► git
+
+Which: --protocol; else HTTPS when the git config holds bootstrap's credential sections and the
+ssh config has no bootstrap block (as `init` decides on a re-run); else SSH.
 
 Nothing is written, in IAM or on disk. A check that cannot run (no credentials, say) does not
 stop the others: the local ones still tell what they can. Exit 0 only if nothing failed.
@@ -15,11 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from bootstrap.aws import endpoints
+from bootstrap import files
+from bootstrap.aws import endpoints, profiles
 from bootstrap.aws.iam import Aws
-from bootstrap.doctor import checks, policy_checks, server
+from bootstrap.doctor import checks, https_checks, policy_checks, server
 from bootstrap.doctor.checks import FAIL, OK, Check, Facts
-from bootstrap.errors import EXIT_OK
+from bootstrap.errors import EXIT_OK, BootstrapError
+from bootstrap.https import git_config
+from bootstrap.ssh import config_plan
 
 MARKS = {OK: "✓", "warn": "!", FAIL: "✗"}
 Emit = Callable[[Check], None]
@@ -34,10 +42,47 @@ class Options:
     ssh_config: Path | None  # for ssh -F; None when ssh reads it by default
     repo: str | None
     passphrase: bytes | None = None
+    protocol: str = endpoints.SSH  # ssh | https
+
+
+def choose_protocol(ssh_config: Path) -> str:
+    """HTTPS when the git config holds our credential sections and `ssh_config` has no managed
+    block (init's rule on a re-run); else SSH. Whatever cannot be read counts as not there."""
+    try:
+        if config_plan.key_id_in_block(files.read_text_exact(ssh_config)) is not None:
+            return endpoints.SSH
+    except (OSError, BootstrapError):  # ssh's doctor says what is wrong with it
+        return endpoints.SSH
+    try:
+        ours = git_config.look().ours
+    except BootstrapError:
+        return endpoints.SSH
+    return endpoints.HTTPS if ours else endpoints.SSH
+
+
+def helper_profile() -> str | None:
+    """The profile our helper signs with, per the git config (None: none named, or no helper)."""
+    try:
+        seen = git_config.look()
+    except BootstrapError:
+        return None
+    for url in seen.ours:
+        for name, value in seen.sections[url]:
+            parsed = git_config.parse_helper(value) if name == "helper" else None
+            if parsed is not None:
+                return parsed[1]
+    return None
+
+
+def https_profile(flag: str | None) -> str | None:
+    """--profile; else the profile git's requests are signed with; else $AWS_PROFILE."""
+    return flag or helper_profile() or profiles.resolve_profile(None)
 
 
 def run(options: Options, aws: Aws, emit: Emit) -> list[Check]:
     """Run every check in order, handing each to `emit` as soon as it is known."""
+    if options.protocol == endpoints.HTTPS:
+        return run_https(options, aws, emit)
     facts = Facts(
         endpoints.resolve(options.region),
         options.key_path,
@@ -65,6 +110,26 @@ def run(options: Options, aws: Aws, emit: Emit) -> list[Check]:
     return reported
 
 
+def run_https(options: Options, aws: Aws, emit: Emit) -> list[Check]:
+    """The HTTPS checks in order; a check that cannot pass does not stop the others."""
+    facts = https_checks.HttpsFacts(
+        endpoints.resolve(options.region), options.profile, options.repo
+    )
+    reported: list[Check] = []
+
+    def record(check: Check) -> None:
+        reported.append(check)
+        emit(check)
+
+    record(https_checks.credentials(aws, facts))
+    record(https_checks.git_settings(facts))
+    record(https_checks.signing(facts))
+    record(https_checks.reach(facts))
+    if options.repo:
+        record(https_checks.git_ls_remote(aws, facts))
+    return reported
+
+
 def run_policy_files(paths: list[str], region: str, repo: str | None, emit: Emit) -> list[Check]:
     """`--policy-file`: judge the documents offline; no AWS, no ssh."""
     checks = policy_checks.policy_files(paths, region, repo)
@@ -78,9 +143,10 @@ def exit_code(checks: list[Check]) -> int:
     return next((check.exit_code for check in checks if check.status == FAIL), EXIT_OK)
 
 
-def document(checks: list[Check]) -> dict[str, Any]:
+def document(checks: list[Check], protocol: str = endpoints.SSH) -> dict[str, Any]:
     return {
         "command": "doctor",
+        "protocol": protocol,
         "ok": all(check.status != FAIL for check in checks),
         "checks": [check.as_json() for check in checks],
     }
@@ -99,7 +165,9 @@ def printer(out: TextIO | None = None) -> Emit:
     return emit
 
 
-def print_json(checks: list[Check], out: TextIO | None = None) -> None:
+def print_json(
+    checks: list[Check], out: TextIO | None = None, protocol: str = endpoints.SSH
+) -> None:
     stream = out or sys.stdout
-    stream.write(json.dumps(document(checks), indent=2, ensure_ascii=False) + "\n")
+    stream.write(json.dumps(document(checks, protocol), indent=2, ensure_ascii=False) + "\n")
     stream.flush()

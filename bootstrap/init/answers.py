@@ -23,6 +23,7 @@ class InitFlags:
     accept_host_key: str | None = None
     dry_run: bool = False
     retest: bool = False
+    protocol: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,4 @@ class InitAnswers:
     accept_host_key: str | None
     dry_run: bool = False
     retest: bool = False  # clone even when this exact setup was proved before
+    protocol: str | None = None  # ssh | https; None: decided by who the credentials are

@@ -36,10 +36,12 @@ class ClonePlan:
         return StepResult("test clone", CREATED, f"clone {self.url} into {self.keep_in}", details)
 
 
-def plan(answers: InitAnswers, endpoint: endpoints.Endpoint) -> ClonePlan | None:
+def plan(
+    answers: InitAnswers, endpoint: endpoints.Endpoint, protocol: str = endpoints.SSH
+) -> ClonePlan | None:
     if not answers.clone or not answers.repo:
         return None
-    url = endpoint.ssh_url(answers.repo)
+    url = endpoint.url(protocol, answers.repo)
     target = answers.clone_dir
     if target is None or not target.exists():
         return ClonePlan(url, target, False)
@@ -70,7 +72,9 @@ def act(
         report.info(f"CodeCommit does not accept the new key yet; retrying in {delay:.0f} s")
 
     with askpass.environment(answers.passphrase) as extra:
-        env = ssh_client.git_env(ssh_config, extra)
+        # Over HTTPS our credential helper signs: git needs only its own proxy and CA settings.
+        https = clone.url.startswith("https://")
+        env = git.no_prompt_env() if https else ssh_client.git_env(ssh_config, extra)
         if clone.existing_clone:
             git.ls_remote(
                 clone.url,

@@ -16,8 +16,8 @@ from bootstrap import files, git
 from bootstrap.aws import endpoints, registration
 from bootstrap.aws.iam import Aws, Identity
 from bootstrap.diagnosis import evidence, rules
-from bootstrap.errors import LocalFileError, StoppedByUser
-from bootstrap.init import clone_step, key_ahead, setup_steps
+from bootstrap.errors import LocalFileError, PortUnreachable, StoppedByUser
+from bootstrap.init import clone_step, https_setup, key_ahead, setup_steps
 from bootstrap.init.answers import InitAnswers
 from bootstrap.init.key_ahead import KeyAhead
 from bootstrap.results import CREATED, SKIPPED, UNCHANGED, StepResult
@@ -108,17 +108,44 @@ class InitPlan:
         )
 
 
+SSH_NEEDS_A_USER_FIX = "run again with --protocol https (git signs with your AWS credentials)"
+
+
 def identify(aws: Aws, answers: InitAnswers) -> Identity:
-    https = endpoints.https_url(answers.region, answers.profile, answers.repo or "REPO")
-    fix = f"use HTTPS instead: pip install git-remote-codecommit && git clone {https}"
-    return registration.key_owner(aws, answers.user, fix)
+    return registration.key_owner(aws, answers.user, SSH_NEEDS_A_USER_FIX)
 
 
-def look(answers: InitAnswers, aws: Aws, report: Reporter, prompter: Prompter) -> InitPlan:
+def who_is(aws: Aws, answers: InitAnswers) -> Identity:
+    """Whoever the credentials belong to (--user: that IAM user, unasked)."""
+    return Identity("user", answers.user) if answers.user else aws.who_am_i()
+
+
+def choose_protocol(answers: InitAnswers, identity: Identity) -> tuple[str, str]:
+    """SSH or HTTPS, and why: --protocol; else HTTPS for whoever cannot own SSH keys; else
+    what a re-run finds set up; else SSH."""
+    if answers.protocol:
+        return answers.protocol, "as --protocol asks"
+    if not identity.can_own_ssh_keys:
+        return endpoints.HTTPS, "SSH keys need an IAM user, so HTTPS"
+    if config_plan.key_id_in_block(files.read_text_exact(answers.ssh_config)) is None and (
+        https_setup.is_set_up()
+    ):
+        return endpoints.HTTPS, "HTTPS, as set up before"
+    return endpoints.SSH, ""
+
+
+def look(
+    answers: InitAnswers,
+    aws: Aws,
+    report: Reporter,
+    prompter: Prompter,
+    identity: Identity | None = None,
+) -> InitPlan:
     """Every read, no write: identity, key, IAM, the planned config, the host key, the clone."""
     endpoint = endpoints.resolve(answers.region)
     host = endpoint.git_host
-    identity = identify(aws, answers)
+    if identity is None or not identity.can_own_ssh_keys:
+        identity = identify(aws, answers)
     user = identity.user_name or ""
     who = f"IAM user {user}" + (f" ({identity.arn})" if identity.arn else " (from --user)")
     report.step(StepResult("identity", UNCHANGED, who, {"user": user, "arn": identity.arn}))
@@ -264,22 +291,82 @@ def run(
     answers: InitAnswers, prompter: Prompter, report: Reporter, early: KeyAhead | None = None
 ) -> None:
     """`early`: a new key already being generated from the flags (wizard.early_key)."""
-    warn_about_locations(answers, endpoints.resolve(answers.region), report)
+    endpoint = endpoints.resolve(answers.region)
     aws = Aws(answers.profile, answers.region)
+    identity = who_is(aws, answers)
+    protocol, why = choose_protocol(answers, identity)
+    if protocol == endpoints.HTTPS:
+        run_https(answers, identity, why, aws, prompter, report)
+        return
+    warn_about_locations(answers, endpoint, report)
     # Two runs at once must not interleave: one lock from the first look to the last act.
     with files.locked_unless(answers.dry_run, answers.ssh_config.parent):
-        ahead = key_ahead.start_if_needed(answers, early)
-        plan = look(answers, aws, report, prompter)
-        preview = plan.preview()
-        if answers.dry_run:
-            for result in preview:
-                report.step(result)
-            return
-        if prompter.interactive:  # one confirmation, before the first change
-            report.summary(preview)
-            if not prompter.confirm("Go ahead?", default=True):
-                raise StoppedByUser()
-        # act() undoes the setup steps when one of them fails; the test clone is on its own.
-        setup = [result.step for result in preview if result.step != "test clone"]
-        report.acting([result.step for result in preview], undone_on_failure=setup)
-        act(plan, aws, report, ahead)
+        switched = run_ssh(answers, identity, aws, prompter, report, early)
+    if switched:
+        run_https(answers, identity, switched, aws, prompter, report, identity_said=True)
+
+
+def run_ssh(
+    answers: InitAnswers,
+    identity: Identity,
+    aws: Aws,
+    prompter: Prompter,
+    report: Reporter,
+    early: KeyAhead | None,
+) -> str:
+    """Look, confirm, act over SSH. Returns why to go on over HTTPS instead ("" when done):
+    port 22 does not answer, and the user at the terminal chose HTTPS before anything changed."""
+    ahead = key_ahead.start_if_needed(answers, early)
+    try:
+        plan = look(answers, aws, report, prompter, identity)
+    except PortUnreachable as unreachable:
+        if answers.protocol == endpoints.SSH or not prompter.interactive:
+            raise
+        report.note(unreachable.cause)
+        if not prompter.confirm("Set up git over HTTPS (port 443) instead?", default=True):
+            raise
+        return "port 22 does not answer, so HTTPS"
+    preview = plan.preview()
+    if answers.dry_run:
+        for result in preview:
+            report.step(result)
+        return ""
+    if prompter.interactive:  # one confirmation, before the first change
+        report.summary(preview)
+        if not prompter.confirm("Go ahead?", default=True):
+            raise StoppedByUser()
+    # act() undoes the setup steps when one of them fails; the test clone is on its own.
+    setup = [result.step for result in preview if result.step != "test clone"]
+    report.acting([result.step for result in preview], undone_on_failure=setup)
+    act(plan, aws, report, ahead)
+    return ""
+
+
+def run_https(
+    answers: InitAnswers,
+    identity: Identity,
+    why: str,
+    aws: Aws,
+    prompter: Prompter,
+    report: Reporter,
+    *,
+    identity_said: bool = False,
+) -> None:
+    """The same look → confirm → act over HTTPS (https_setup.py). `identity_said`: the SSH
+    look already reported the identity line."""
+    who = identity.describe(answers.profile) + ("" if identity.arn else " (from --user)")
+    who += f": {why}" if why else ""
+    if identity_said:
+        report.info(f"{why}")
+    plan = https_setup.look(answers, identity, who, report, identity_said=identity_said)
+    preview = plan.preview()
+    if answers.dry_run:
+        for result in preview:
+            report.step(result)
+        return
+    if prompter.interactive:
+        report.summary(preview)
+        if not prompter.confirm("Go ahead?", default=True):
+            raise StoppedByUser()
+    report.acting([result.step for result in preview], undone_on_failure=["git"])
+    https_setup.act(plan, aws, report)

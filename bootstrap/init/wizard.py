@@ -50,11 +50,10 @@ def aws_profiles() -> list[str]:
 
 
 def detect_identity(answers: InitAnswers) -> Identity:
-    """sts:GetCallerIdentity; roles and SSO stop here with the HTTPS alternative."""
+    """sts:GetCallerIdentity: an IAM user, or a role, SSO or federated session (HTTPS)."""
     from bootstrap.aws.iam import Aws
-    from bootstrap.init import pipeline
 
-    return pipeline.identify(Aws(answers.profile, answers.region), answers)
+    return Aws(answers.profile, answers.region).who_am_i()
 
 
 def list_repositories(profile: str | None, region: str) -> list[str]:
@@ -105,12 +104,33 @@ def ask_region(
 # --- IAM user ---------------------------------------------------------------------------------
 
 
-def confirm_user(answers: InitAnswers, prompter: Prompter, lookups: Lookups) -> InitAnswers:
+HTTPS_INSTEAD = "HTTPS instead, signed with these AWS credentials"
+OTHER_USER = "SSH for another IAM user"
+
+
+def choose_access(
+    answers: InitAnswers, prompter: Prompter, lookups: Lookups, note: Note
+) -> InitAnswers:
+    """SSH for an IAM user (recommended: a key works without AWS credentials on the machine),
+    else HTTPS, which is all a role, SSO or federated session can use."""
     identity = lookups.identity(answers)
-    if prompter.confirm(f"Set up SSH access for IAM user {identity.user_name}?", default=True):
+    if not identity.can_own_ssh_keys:
+        note(f"{identity.describe()}: SSH keys need an IAM user, so HTTPS")
+        return replace(answers, protocol=endpoints.HTTPS)
+    if answers.protocol == endpoints.HTTPS:
         return answers
+    question = (
+        f"Set up SSH access for IAM user {identity.user_name}? (recommended: the key works "
+        "without AWS credentials on this machine; no offers HTTPS)"
+    )
+    if prompter.confirm(question, default=True):
+        return replace(answers, protocol=endpoints.SSH)
+    if answers.protocol is None:
+        picked = prompter.select("Instead", [HTTPS_INSTEAD, OTHER_USER], default=HTTPS_INSTEAD)
+        if picked == HTTPS_INSTEAD:
+            return replace(answers, protocol=endpoints.HTTPS)
     user = prompter.text("IAM user to set up instead", validate=validate_user_name)
-    return replace(answers, user=user)
+    return replace(answers, user=user, protocol=endpoints.SSH)
 
 
 def validate_user_name(name: str) -> str | None:
@@ -156,7 +176,7 @@ def ask_clone_dir(answers: InitAnswers, prompter: Prompter) -> Path | None:
     picked = prompter.select("Clone the repository", [KEEP_CLONE, TEST_CLONE], default=KEEP_CLONE)
     if picked == TEST_CLONE:
         return None
-    url = endpoints.resolve(answers.region).ssh_url(repo)
+    url = endpoints.resolve(answers.region).url(answers.protocol or endpoints.SSH, repo)
     where = prompter.text(
         "Directory for the clone",
         default=f"./{repo}",
@@ -204,6 +224,7 @@ def from_flags(flags: InitFlags, profile: str | None, region: str) -> InitAnswer
         accept_host_key=hostkeys.normalise_fingerprint(flags.accept_host_key),
         dry_run=flags.dry_run,
         retest=flags.retest,
+        protocol=flags.protocol,
     )
 
 
@@ -221,8 +242,8 @@ def resolve_init(
     answers = from_flags(flags, profile, region)
     asking = prompter.interactive
     if asking and not flags.user:
-        answers = confirm_user(answers, prompter, lookups)
-    if asking:
+        answers = choose_access(answers, prompter, lookups, note)
+    if asking and answers.protocol != endpoints.HTTPS:
         answers = key_choice.ask_key(answers, flags, prompter, note)
     repo = resolve_repo(
         flags.repo,
@@ -236,7 +257,11 @@ def resolve_init(
     answers = replace(answers, repo=repo)
     if asking and repo and answers.clone and not flags.clone_dir:
         answers = replace(answers, clone_dir=ask_clone_dir(answers, prompter))
-    if asking and key_choice.needs_existing_passphrase(answers):
+    if (
+        asking
+        and answers.protocol != endpoints.HTTPS
+        and key_choice.needs_existing_passphrase(answers)
+    ):
         passphrase = key_choice.ask_existing_passphrase(answers.key_path, prompter, note)
         answers = replace(answers, passphrase=passphrase)
     return answers

@@ -4,6 +4,7 @@ look (read-only: our key in IAM, the managed block, marked known_hosts lines, ke
   ─► delete our key from IAM (asked first; --keep-iam-key skips)
   ─► take the managed block out of the ssh config (every other byte stays)
   ─► take the known_hosts lines marked `added-by-bootstrap` for CodeCommit hosts out
+  ─► take our credential sections out of the global git config (an HTTPS setup)
   ─► delete the key files, only with --delete-key
 
 IAM goes first: it is the step that can be refused, and nothing local has changed if it is.
@@ -20,6 +21,7 @@ from bootstrap import files
 from bootstrap.aws import endpoints
 from bootstrap.aws.iam import Aws, RegisteredKey
 from bootstrap.errors import LocalFileError
+from bootstrap.https import git_config
 from bootstrap.lifecycle.installed import Change, Installed, identify
 from bootstrap.results import SKIPPED, UNCHANGED, StepResult
 from bootstrap.ssh import client as ssh_client
@@ -43,6 +45,8 @@ class RemovePlan:
     candidates: frozenset[str]
     key_files: tuple[Path, ...]
     delete_iam: bool = True  # False when the user answered no
+    git_config: Path | None = None  # the global git config, when it has our HTTPS sections
+    git_sections: tuple[str, ...] = ()
 
     @property
     def iam_ids(self) -> str:
@@ -97,8 +101,16 @@ class RemovePlan:
             return Change("key", UNCHANGED, f"no key at {where}")
         return Change("key", SKIPPED, f"kept {where} (--delete-key deletes it)")
 
+    def git_step(self) -> StepResult:
+        if not self.git_sections or self.git_config is None:
+            return Change("git", UNCHANGED, "no credential section of bootstrap in the git config")
+        where = git_config.tilde(self.git_config)
+        urls = ", ".join(self.git_sections)
+        return Change("git", "removed", f"{where}: {urls}", {"sections": list(self.git_sections)})
+
     def steps(self) -> list[StepResult]:
-        return [self.iam_step(), self.config_step(), self.host_key_step(), self.key_step()]
+        steps = [self.iam_step(), self.config_step(), self.host_key_step()]
+        return [*steps, self.git_step(), self.key_step()]
 
 
 def _local_publics(key_path: Path) -> list[keys.PublicKey]:
@@ -167,8 +179,18 @@ def look(setup: Installed, options: RemoveOptions, aws: Aws) -> RemovePlan:
         pair = (setup.key_path, keys.public_path_for(setup.key_path))
         key_files = tuple(path for path in pair if path.exists() or path.is_symlink())
     user, ours = (None, ()) if options.keep_iam_key else _ours_in_iam(aws, setup)
+    git = git_config.look()
     return RemovePlan(
-        setup, options, user, ours, config_after, tuple(entries), candidates, key_files
+        setup,
+        options,
+        user,
+        ours,
+        config_after,
+        tuple(entries),
+        candidates,
+        key_files,
+        git_config=git.path,
+        git_sections=git.ours,
     )
 
 
@@ -191,6 +213,8 @@ def act(plan: RemovePlan, aws: Aws) -> list[StepResult]:
     _write_config(plan)
     for path in sorted({entry.path for entry in plan.known_hosts}):
         known_hosts.remove(path, set(plan.candidates))
+    if plan.git_sections:
+        git_config.remove()
     for path in plan.key_files:
         path.unlink(missing_ok=True)
     verified.forget(plan.setup.ssh_config)  # proofs of a setup that is gone

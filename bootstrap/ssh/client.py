@@ -5,12 +5,12 @@ Nothing here ever waits on a prompt: BatchMode, or a passphrase from askpass.
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from bootstrap import git
 from bootstrap.errors import LocalFileError
 
 
@@ -78,12 +78,11 @@ def git_env(config: Path | None, askpass: dict[str, str] | None = None) -> dict[
     BatchMode stops every prompt; a key with a passphrase instead gets it from `askpass`
     (see askpass.py), since BatchMode would make ssh skip that key.
     """
-    env = dict(os.environ)
+    env = git.no_prompt_env()
     command = [*ssh_args(config), "-o", "StrictHostKeyChecking=yes"]
     if askpass:
         env.update(askpass)
     else:
         command += ["-o", "BatchMode=yes"]
     env["GIT_SSH_COMMAND"] = shlex.join(command)
-    env["GIT_TERMINAL_PROMPT"] = "0"
     return env

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from bootstrap import files
-from bootstrap.errors import HostKeyError, UsageError
+from bootstrap.errors import HostKeyError, PortUnreachable, UsageError
 from bootstrap.ssh import locations
 from bootstrap.ssh.client import EffectiveOptions
 from bootstrap.ssh.keys import PublicKey
@@ -143,11 +143,11 @@ def fetch_offer(target: Target, timeout: float = 10.0) -> ServerOffer:
     try:
         sock = socket.create_connection((target.hostname, target.port), timeout=timeout)
     except OSError as exc:
-        raise HostKeyError(
+        raise PortUnreachable(
             f"cannot connect to {target.hostname} port {target.port} to read its host key: "
             f"{exc.strerror or exc}",
-            "check --region and your network; port 22 may be blocked (HTTPS with "
-            "git-remote-codecommit is the alternative)",
+            f"check --region and your network; where port {target.port} is blocked, run "
+            "again with --protocol https (git over port 443, through your proxy if you have one)",
         ) from None
     transport = _recording_transport(sock)
     try:

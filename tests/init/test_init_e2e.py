@@ -121,7 +121,10 @@ def test_no_terminal_and_no_repo_fails_naming_the_flag(sandbox: SandboxCase) -> 
     assert sandbox.snapshot() == before
 
 
-def test_assumed_role_stops_before_any_change_and_shows_https(sandbox: SandboxCase) -> None:
+def test_assumed_role_asking_for_ssh_stops_before_any_change_and_names_https(
+    sandbox: SandboxCase,
+) -> None:
+    # Without --protocol a role gets HTTPS (tests/init/test_https_e2e.py); SSH cannot serve it.
     iam = sandbox.iam.client("iam")
     role = iam.create_role(RoleName=f"r-{sandbox.user_name}", AssumeRolePolicyDocument="{}")
     sts = sandbox.iam.client("sts")
@@ -133,10 +136,10 @@ def test_assumed_role_stops_before_any_change_and_shows_https(sandbox: SandboxCa
         f"aws_session_token = {creds['SessionToken']}\n"
     )
     before = sandbox.snapshot()
-    done = sandbox.init("--repo", "team-repo")
+    done = sandbox.init("--repo", "team-repo", "--protocol", "ssh")
     assert done.returncode == 3
     assert "assumed-role" in done.stderr
-    assert "codecommit::us-east-1://team-repo" in done.stderr
+    assert "--protocol https" in done.stderr
     assert sandbox.snapshot() == before
 
 

@@ -18,8 +18,8 @@ from bootstrap import cli
 from bootstrap.aws.iam import Identity
 from bootstrap.aws.repos import ListingUnavailable
 from bootstrap.commands.init import init_flags
-from bootstrap.errors import IdentityError, MissingAnswer
-from bootstrap.init import key_choice, pipeline, wizard
+from bootstrap.errors import MissingAnswer
+from bootstrap.init import key_choice, wizard
 from bootstrap.init.answers import InitAnswers, InitFlags
 from bootstrap.ssh import keys, locations
 from bootstrap.ui.prompts import NoPrompter
@@ -175,6 +175,7 @@ def test_declining_the_detected_user_asks_for_the_user_to_set_up(home: Path) -> 
         {
             "AWS region": ENTER,
             "Set up SSH access for IAM user alice?": False,
+            "Instead": wizard.OTHER_USER,
             "IAM user to set up instead": ["not a name!", "carol"],
             "Size": ENTER,
             "Passphrase": "",
@@ -185,21 +186,29 @@ def test_declining_the_detected_user_asks_for_the_user_to_set_up(home: Path) -> 
     assert prompter.question("IAM user to set up").refused == ["not a name!"]
 
 
-def test_a_role_stops_at_the_user_question_with_the_https_alternative(home: Path) -> None:
+def test_declining_ssh_offers_https_and_then_asks_nothing_about_keys(home: Path) -> None:
+    prompter = FakePrompter(
+        {
+            "AWS region": ENTER,
+            "Set up SSH access for IAM user alice?": False,
+            "Instead": ENTER,
+        }
+    )
+    answers = run(prompter, "--no-clone")
+    assert answers.protocol == "https"
+    assert "recommended: the key works without AWS credentials" in prompter.messages()[1]
+    assert prompter.question("Instead").default == wizard.HTTPS_INSTEAD
+    assert not any(message.startswith(("SSH key", "Size")) for message in prompter.messages())
+
+
+def test_a_role_gets_https_without_a_question_about_ssh(home: Path) -> None:
     role = Identity.from_arn("arn:aws:sts::123456789012:assumed-role/Dev/alice", "123456789012")
-
-    class RoleAws:
-        def who_am_i(self) -> Identity:
-            return role
-
     prompter = FakePrompter({"AWS region": ENTER})
-    found = lookups(identity=lambda answers: pipeline.identify(RoleAws(), answers))  # type: ignore[arg-type]
-    with pytest.raises(IdentityError) as stopped:
-        run(prompter, found=found)
-    assert "assumed-role" in stopped.value.cause
-    assert "git-remote-codecommit" in stopped.value.fix
-    assert "codecommit::eu-west-1://" in stopped.value.fix
+    notes: list[str] = []
+    answers = run(prompter, "--no-clone", found=lookups(identity=lambda answers: role), notes=notes)
+    assert answers.protocol == "https"
     assert prompter.messages() == ["AWS region of the repository"]  # nothing more was asked
+    assert notes == ["role Dev (session alice): SSH keys need an IAM user, so HTTPS"]
 
 
 def test_new_key_passphrase_is_asked_twice_and_must_match(home: Path) -> None:

@@ -53,6 +53,7 @@ def test_remove_restores_the_config_bytes_and_cleans_iam_and_known_hosts(
         "registration": "deleted",
         "ssh config": "removed",
         "host key": "removed",
+        "git": "unchanged",  # an SSH setup wrote no credential section
         "key": "skipped",
     }
     assert config.read_bytes() == config_before

@@ -1,0 +1,411 @@
+"""`bootstrap git-credential get|store|erase`: git's credential-helper protocol, answered with a
+CodeCommit username and signed password (see signing.py).
+
+git writes `key=value` lines on our stdin, ending with a blank line or EOF (git-credential(1),
+"INPUT/OUTPUT FORMAT"). For `get`, we answer `username=…` and `password=…` lines on stdout,
+only when the request is for a CodeCommit Git host over https; for anything else we print
+nothing and succeed, so that git asks its next helper. `store` and `erase` read their input and
+do nothing: the password is computed on every request and expires in about 15 minutes, so
+there is nothing to keep.
+
+The path is signed, so git must send it: `credential.useHttpPath = true` for CodeCommit hosts
+(git then sends `path=v1/repos/NAME`). Without it, `get` fails saying so.
+
+Credentials are what botocore's chain gives for the profile: environment, shared files, SSO
+(`sso-session` included), assume-role and web identity with the AWS CLI's cache
+(~/.aws/cli/cache, shared with it), credential_process. git runs us for every fetch and push, and
+importing botocore is most of a run's time, so the two common cases are read without it
+(`from_files`), in botocore's own order and with its own parsing: keys in the environment, and
+static keys in the shared credentials file for a profile that nothing earlier in the chain
+claims. Anything else (a role, SSO, web identity, credential_process, a file that does not
+parse, a profile that does not exist, keys only in the config file) goes to botocore itself
+(`from_botocore`), which imports botocore only, never boto3, and only once a CodeCommit request
+has come.
+
+Every failure is a `HelperError` (a BootstrapError: cause, fix, exit code), which the command
+prints as one line on stderr. The password and the session token are written to stdout only:
+never to argv, a log, or stderr, and never into an error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, BinaryIO
+
+from bootstrap.errors import EXIT_IDENTITY, EXIT_USAGE, BootstrapError
+from bootstrap.https import signing
+
+ACTIONS = ("get", "store", "erase")
+# What the AWS CLI caches assumed-role (and SSO role) credentials in: shared, so that a role
+# assumed by `aws` is not assumed again (nor its MFA asked again) by git.
+CLI_CACHE = os.path.join("~", ".aws", "cli", "cache")
+_CACHED_PROVIDERS = ("assume-role", "assume-role-with-web-identity", "sso")
+
+
+class HelperError(BootstrapError):
+    """A request we should answer and cannot; printed as one line on git's stderr."""
+
+
+class NoHttpPath(HelperError):
+    exit_code = EXIT_USAGE
+
+    def __init__(self, host: str) -> None:
+        super().__init__(
+            f"git did not send the repository path for {host}, and the CodeCommit password "
+            "is signed over it",
+            "credential.useHttpPath must be true for CodeCommit hosts: git config --global "
+            f"'credential.https://{signing.without_port(host)}.useHttpPath' true",
+        )
+
+
+class CredentialsError(HelperError):
+    exit_code = EXIT_IDENTITY
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key: str
+    secret_key: str = field(repr=False)
+    token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What git asked: the attributes we use, and everything it sent (`attributes`)."""
+
+    attributes: dict[str, str]
+
+    @property
+    def protocol(self) -> str | None:
+        return self.attributes.get("protocol")
+
+    @property
+    def host(self) -> str | None:
+        return self.attributes.get("host")
+
+    @property
+    def path(self) -> str | None:
+        return self.attributes.get("path") or None
+
+    @property
+    def region(self) -> str | None:
+        """The CodeCommit region, when this is a request for a CodeCommit host over https."""
+        if self.protocol != "https" or not self.host:
+            return None
+        return signing.region_of(self.host)
+
+
+def parse(lines: Iterable[str]) -> Request:
+    """`key=value` lines up to the first blank one. A value may hold `=`; a line without one
+    is skipped, as is a repeated `key[]=` (capabilities, WWW-Authenticate: not needed here)."""
+    attributes: dict[str, str] = {}
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        if not line:
+            break
+        key, sep, value = line.partition("=")
+        if sep and not key.endswith("[]"):
+            attributes[key] = value
+    return Request(attributes)
+
+
+def read_request(stream: BinaryIO) -> Request:
+    """Read git's request from `stream` (stdin's bytes) until a blank line or EOF."""
+
+    def lines() -> Iterable[str]:
+        for raw in stream:
+            yield raw.decode("utf-8", errors="surrogateescape")
+
+    return parse(lines())
+
+
+def answer(
+    request: Request, credentials: Callable[[], Credentials], now: datetime | None = None
+) -> str:
+    """The reply to `get`: `username=` and `password=` lines, or "" when this request is not
+    for a CodeCommit host over https (git then asks its next helper). `credentials` is called
+    only for a request we answer."""
+    region = request.region
+    if region is None or request.host is None:
+        return ""
+    if request.path is None:
+        raise NoHttpPath(signing.without_port(request.host))
+    found = credentials()
+    when = now or datetime.now(timezone.utc)
+    secret = signing.password(found.secret_key, region, request.host, request.path, when)
+    return f"username={signing.username(found.access_key, found.token)}\npassword={secret}\n"
+
+
+def _profile_variable(profile: str | None) -> str | None:
+    """botocore's `profile` session variable (configprovider.py): --profile, else the first of
+    $AWS_DEFAULT_PROFILE and $AWS_PROFILE that is set (even to ""), else None."""
+    if profile is not None:
+        return profile
+    for name in ("AWS_DEFAULT_PROFILE", "AWS_PROFILE"):
+        if name in os.environ:
+            return os.environ[name]
+    return None
+
+
+def _profile_named(profile: str | None) -> str:
+    return _profile_variable(profile) or "default"
+
+
+def _profile_flag(profile: str | None) -> str:
+    import shlex
+
+    return f" --profile {shlex.quote(_profile_named(profile))}"
+
+
+def _with_cli_cache(session: Any) -> None:
+    """Cache assumed roles where the AWS CLI does: one AssumeRole (one MFA code) serves both."""
+    from botocore.exceptions import UnknownCredentialError
+    from botocore.utils import JSONFileCache
+
+    resolver = session.get_component("credential_provider")
+    cache = JSONFileCache(os.path.expanduser(CLI_CACHE))
+    for name in _CACHED_PROVIDERS:
+        try:
+            resolver.get_provider(name).cache = cache
+        except UnknownCredentialError:
+            continue
+
+
+def from_botocore(profile: str | None) -> Credentials:
+    """Frozen credentials from botocore's chain for `profile` (None: $AWS_PROFILE or default).
+
+    Raises CredentialsError, by botocore exception class: no credentials, an SSO login that has
+    expired or never happened, a profile that does not exist, or any other botocore failure
+    (a role that cannot be assumed, a credential_process that fails, no network)."""
+    import botocore.exceptions as bce
+    import botocore.session
+
+    name = _profile_named(profile)
+    flag = _profile_flag(profile)
+    try:
+        session = botocore.session.Session(profile=profile)
+        _with_cli_cache(session)
+        found = session.get_credentials()
+        frozen = found.get_frozen_credentials() if found is not None else None
+    except bce.ProfileNotFound:
+        raise CredentialsError(
+            f"AWS profile '{name}' is not in your AWS config",
+            f"pass --profile with a profile that exists, or run `aws configure{flag}`",
+        ) from None
+    except (bce.SSOTokenLoadError, bce.UnauthorizedSSOTokenError, bce.TokenRetrievalError):
+        raise CredentialsError(
+            f"the AWS SSO login for profile '{name}' has expired or was never made",
+            f"run: aws sso login{flag}",
+        ) from None
+    except (bce.BotoCoreError, bce.ClientError, ValueError, OSError) as error:
+        # ValueError, OSError: a credential_process that prints no JSON, or cannot be run.
+        raise CredentialsError(
+            f"could not get AWS credentials for profile '{name}': {_one_line(error)}",
+            f"check the profile with `aws sts get-caller-identity{flag}`",
+        ) from None
+    if frozen is None or not frozen.access_key or not frozen.secret_key:
+        raise CredentialsError(
+            f"no AWS credentials found for profile '{name}'",
+            f"run `aws configure{'' if name == 'default' else flag}`, or give the helper "
+            "another --profile in your git config",
+        )
+    return Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)
+
+
+# --- the common cases, without botocore ------------------------------------------------------
+#
+# botocore's chain (credentials.py, create_credential_resolver) is: environment (dropped when
+# the profile is passed in, as --profile is), assume-role, web identity, SSO, shared credentials
+# file, login, credential_process, config file, the legacy boto files, container, instance
+# metadata. Before any provider runs, building the chain reads the profile's instance metadata
+# settings, so both files are parsed (a file that does not parse is an error even when the keys
+# are in the environment) and a profile named must exist (ProfileNotFound). `from_files`
+# answers only when nothing but that can happen before the environment or the shared
+# credentials file gives keys; every other case is None, and botocore answers or gives its
+# error. tests/https/test_https_fast_path.py holds it to botocore's answer.
+
+Section = dict[str, "str | dict[str, str]"]
+
+CONFIG_FILE = ("AWS_CONFIG_FILE", os.path.join("~", ".aws", "config"))
+CREDENTIALS_FILE = ("AWS_SHARED_CREDENTIALS_FILE", os.path.join("~", ".aws", "credentials"))
+# Read when the chain is built, with a conversion or a check that can fail (an int, an endpoint
+# mode): from the environment, else the profile. Rarely set; botocore judges them.
+RESOLVER_SETTINGS = (
+    ("metadata_service_timeout", "AWS_METADATA_SERVICE_TIMEOUT"),
+    ("metadata_service_num_attempts", "AWS_METADATA_SERVICE_NUM_ATTEMPTS"),
+    ("ec2_metadata_service_endpoint", "AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+    ("ec2_metadata_service_endpoint_mode", "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"),
+    ("ec2_metadata_v1_disabled", "AWS_EC2_METADATA_V1_DISABLED"),
+    ("imds_use_ipv6", "AWS_IMDS_USE_IPV6"),
+)
+# A profile with one of these (in either file: botocore merges them) is botocore's: assume-role,
+# web identity and SSO come before the shared credentials file, and credential_process is left
+# to botocore too. Any `sso_` key counts, not only the two that make SSOProvider answer.
+BOTOCORE_KEYS = (
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "web_identity_token_file",
+    "credential_process",
+)
+# Web identity from the environment (AssumeRoleWithWebIdentityProvider._CONFIG_TO_ENV_VAR).
+BOTOCORE_VARIABLES = ("AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN")
+
+
+class _Unparsable(Exception):
+    """A file botocore would refuse with ConfigParseError; botocore then says so."""
+
+
+def _nested(value: str) -> dict[str, str]:
+    """configloader._parse_nested: an indented block of `key = value` lines."""
+    parsed = {}
+    for raw in value.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        key, sep, rest = line.partition("=")
+        if not sep:
+            raise _Unparsable
+        parsed[key.strip()] = rest.strip()
+    return parsed
+
+
+def read_ini(setting: tuple[str, str]) -> dict[str, Section] | None:
+    """configloader.raw_config_parse of the file `setting` names (its variable, else its
+    default): the sections, None when there is no such file (ConfigNotFound)."""
+    import configparser
+
+    variable, default = setting
+    path = os.environ.get(variable, default)
+    path = os.path.expanduser(os.path.expandvars(path))
+    if not os.path.isfile(path):
+        return None
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read([path])
+    except (configparser.Error, UnicodeDecodeError):
+        raise _Unparsable from None
+    sections: dict[str, Section] = {}
+    for name in parser.sections():
+        section: Section = {}
+        for option in parser.options(name):
+            value = parser.get(name, option)
+            section[option] = _nested(value) if value.startswith("\n") else value
+        sections[name] = section
+    return sections
+
+
+def profiles_of(
+    config: dict[str, Section] | None, credentials: dict[str, Section] | None
+) -> dict[str, Section]:
+    """Session.full_config's profiles: configloader.build_profile_map of the config file
+    (`[profile NAME]`, `[default]`; the later section wins), each updated with the credentials
+    file's section of the same name."""
+    import shlex
+
+    profiles: dict[str, Section] = {}
+    for name, values in (config or {}).items():
+        if name.startswith("profile"):
+            try:
+                parts = shlex.split(name)
+            except ValueError:
+                continue
+            if len(parts) == 2:
+                profiles[parts[1]] = dict(values)
+        elif name == "default":
+            profiles[name] = dict(values)
+    for name, values in (credentials or {}).items():
+        profiles.setdefault(name, {}).update(values)
+    return profiles
+
+
+def _from_environment() -> Credentials | None:
+    """EnvProvider: $AWS_ACCESS_KEY_ID is set. None when botocore would refuse (no secret) or
+    refresh (an expiry time)."""
+    environ = os.environ
+    secret = environ.get("AWS_SECRET_ACCESS_KEY", "")
+    if not secret or environ.get("AWS_CREDENTIAL_EXPIRATION"):
+        return None
+    tokens = (environ.get(name, "") for name in ("AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"))
+    return Credentials(environ["AWS_ACCESS_KEY_ID"], secret, next(filter(None, tokens), None))
+
+
+def _from_shared_file(section: Section) -> Credentials | None:
+    """SharedCredentialProvider, for a section with aws_access_key_id. None when botocore
+    would refuse (no secret, an empty key) or the values are not plain strings."""
+    access = section.get("aws_access_key_id")
+    secret = section.get("aws_secret_access_key")
+    token = next(
+        (section[name] for name in ("aws_security_token", "aws_session_token") if name in section),
+        None,
+    )
+    if not isinstance(access, str) or not isinstance(secret, str) or not (access and secret):
+        return None
+    if token is not None and not isinstance(token, str):
+        return None
+    return Credentials(access, secret, token or None)
+
+
+def from_files(profile: str | None) -> Credentials | None:
+    """What botocore's chain gives for `profile` when it is keys in the environment or static
+    keys in the shared credentials file, read as botocore reads them, without botocore.
+    None: anything else, for botocore to answer."""
+    environ = os.environ
+    variable = _profile_variable(profile)
+    if variable == "" or any(name in environ for _, name in RESOLVER_SETTINGS):
+        return None
+    try:
+        config = read_ini(CONFIG_FILE)
+        credentials = read_ini(CREDENTIALS_FILE)
+    except _Unparsable:
+        return None
+    profiles = profiles_of(config, credentials)
+    if variable is not None and variable not in profiles:
+        return None  # botocore's ProfileNotFound, and our error for it
+    name = variable or "default"
+    merged = profiles.get(name, {})
+    if any(key in merged for key, _ in RESOLVER_SETTINGS):
+        return None
+    # The environment comes first, unless --profile was given (botocore then drops EnvProvider).
+    if profile is None and environ.get("AWS_ACCESS_KEY_ID"):
+        return _from_environment()
+    if any(name in environ for name in BOTOCORE_VARIABLES):
+        return None
+    if any(key in BOTOCORE_KEYS or key.startswith("sso_") for key in merged):
+        return None
+    section = (credentials or {}).get(name, {})
+    if "aws_access_key_id" not in section:
+        return None  # login, credential_process, the config file, the container, IMDS: botocore
+    return _from_shared_file(section)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def find_credentials(profile: str | None) -> Credentials:
+    """The credentials of botocore's chain for `profile`: read from the environment or the
+    shared credentials file when `from_files` can answer exactly, else from botocore."""
+    return from_files(profile) or from_botocore(profile)
+
+
+def run(
+    action: str,
+    profile: str | None,
+    stdin: BinaryIO,
+    stdout: BinaryIO,
+    credentials: Callable[[str | None], Credentials] = find_credentials,
+    now: datetime | None = None,
+) -> None:
+    """One helper call: read git's request; for `get`, write the answer (bytes: no `\\r` on
+    Windows, which git would keep). Raises HelperError."""
+    request = read_request(stdin)
+    if action != "get":
+        return
+    reply = answer(request, lambda: credentials(profile), now)
+    if reply:
+        stdout.write(reply.encode("utf-8", errors="surrogateescape"))
+        stdout.flush()
