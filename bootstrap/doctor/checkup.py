@@ -26,7 +26,7 @@ from bootstrap.aws.iam import Aws
 from bootstrap.doctor import checks, https_checks, policy_checks, server
 from bootstrap.doctor.checks import FAIL, OK, Check, Facts
 from bootstrap.errors import EXIT_OK, BootstrapError
-from bootstrap.https import git_config
+from bootstrap.https import git_config, helper_program
 from bootstrap.ssh import config_plan
 
 MARKS = {OK: "✓", "warn": "!", FAIL: "✗"}
@@ -68,7 +68,7 @@ def helper_profile() -> str | None:
         return None
     for url in seen.ours:
         for name, value in seen.sections[url]:
-            parsed = git_config.parse_helper(value) if name == "helper" else None
+            parsed = helper_program.parse_helper(value) if name == "helper" else None
             if parsed is not None:
                 return parsed[1]
     return None

@@ -19,7 +19,7 @@ from bootstrap.diagnosis import evidence, rules
 from bootstrap.doctor import credential_order, proxy
 from bootstrap.doctor.checks import FAIL, OK, WARN, Check, failed
 from bootstrap.errors import EXIT_GIT, EXIT_LOCAL, BootstrapError
-from bootstrap.https import credential_helper, git_config
+from bootstrap.https import credential_helper, git_config, helper_program
 
 RUN_INIT = "run `bootstrap init --protocol https` (it reuses what is already there)"
 # Helpers that keep a password: the one CodeCommit stops taking after about 15 minutes.
@@ -105,7 +105,7 @@ def credentials(aws: Aws, facts: HttpsFacts) -> Check:
 
 
 def _our_helper(asked: list[credential_order.Entry]) -> int | None:
-    return next((n for n, h in enumerate(asked) if git_config.parse_helper(h.value)), None)
+    return next((n for n, h in enumerate(asked) if helper_program.parse_helper(h.value)), None)
 
 
 def _not_asked(seen: git_config.Look, asked: list[credential_order.Entry], host: str) -> Check:
@@ -210,7 +210,7 @@ def git_settings(facts: HttpsFacts) -> Check:
     index = _our_helper(asked)
     if index is None:
         return _not_asked(seen, asked, facts.host)
-    parsed = git_config.parse_helper(asked[index].value)
+    parsed = helper_program.parse_helper(asked[index].value)
     assert parsed is not None
     command, profile = parsed
     facts.helper_found, facts.signs_with = True, profile
@@ -219,7 +219,7 @@ def git_settings(facts: HttpsFacts) -> Check:
         return Check(
             name,
             FAIL,
-            f"git runs `{command} {git_config.SUBCOMMAND}` for {facts.host}, and {missing}",
+            f"git runs `{command} {helper_program.SUBCOMMAND}` for {facts.host}, and {missing}",
             "run `bootstrap init --protocol https` with the bootstrap git should run (it "
             "writes that program's path), or put it back on PATH",
             EXIT_LOCAL,
@@ -234,7 +234,7 @@ def git_settings(facts: HttpsFacts) -> Check:
             EXIT_LOCAL,
         )
     summary = (
-        f"{where}: {', '.join(seen.ours)} → `{command} {git_config.SUBCOMMAND}`, signing "
+        f"{where}: {', '.join(seen.ours)} → `{command} {helper_program.SUBCOMMAND}`, signing "
         f"with {_source(profile)}"
     )
     details, fixes = _warnings(seen, asked, index, facts)

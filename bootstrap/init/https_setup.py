@@ -15,7 +15,7 @@ from bootstrap import git
 from bootstrap.aws import endpoints
 from bootstrap.aws.iam import Aws, Identity
 from bootstrap.diagnosis import evidence, rules
-from bootstrap.https import git_config
+from bootstrap.https import git_config, helper_program
 from bootstrap.init import clone_step
 from bootstrap.init.answers import InitAnswers
 from bootstrap.results import CREATED, SKIPPED, UNCHANGED, StepResult
@@ -58,7 +58,7 @@ def look(
         report.step(
             StepResult("identity", UNCHANGED, who, {"arn": identity.arn, "protocol": "https"})
         )
-    command = git_config.helper_command()
+    command = helper_program.helper_command()
     planned = git_config.plan(git_config.look(), command, answers.profile)
     if not command.on_path and planned.action != UNCHANGED:
         report.warn(f"`bootstrap` is not on PATH, so git will run {command.command} for the helper")

@@ -5,7 +5,7 @@ helper can sign now. Read-only, and nothing connects to CodeCommit (that is `doc
 from __future__ import annotations
 
 from bootstrap.errors import EXIT_IDENTITY, BootstrapError
-from bootstrap.https import credential_helper, git_config
+from bootstrap.https import credential_helper, git_config, helper_program
 from bootstrap.lifecycle.installed import Installed
 from bootstrap.lifecycle.status import Check
 
@@ -31,7 +31,7 @@ def check_git_config() -> tuple[Check, str | None]:
         for name, value in seen.sections[url]
         if name == "helper" and value
     ]
-    parsed = git_config.parse_helper(helpers[0]) if helpers else None
+    parsed = helper_program.parse_helper(helpers[0]) if helpers else None
     profile = parsed[1] if parsed else None
     details = {"path": str(seen.path), "sections": list(seen.ours), "profile": profile}
     summary = f"{where}: {', '.join(seen.ours)} sign with `bootstrap git-credential`"

@@ -1,4 +1,4 @@
-"""The helper's fast path (`credential_helper.from_files`): whenever it answers, botocore's own
+"""The helper's fast path (`shared_files.from_files`): whenever it answers, botocore's own
 chain gives the same credentials for the same files and environment; everything else (roles,
 SSO, web identity, credential_process, a file that does not parse, a missing profile) is left to
 botocore, which then answers or gives its error. And a run that takes it imports no botocore."""
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bootstrap.https import credential_helper as helper
-from bootstrap.https import signing
+from bootstrap.https import shared_files, signing
 
 AKID, SECRET, TOKEN = "AKIAFASTPATH", "fast/secret+KEY", "FwoGZXIvYXdzFASTTOKEN+/="
 HOST = "git-codecommit.eu-west-1.amazonaws.com"
@@ -56,7 +56,7 @@ def static(section: str = "default", token: str | None = None, secret: str = SEC
 
 def agrees(profile: str | None) -> helper.Credentials:
     """The fast path answers, and botocore answers the same."""
-    fast = helper.from_files(profile)
+    fast = shared_files.from_files(profile)
     assert fast is not None, "the fast path did not answer"
     assert fast == helper.from_botocore(profile)
     return fast
@@ -64,7 +64,7 @@ def agrees(profile: str | None) -> helper.Credentials:
 
 def botocore_error(profile: str | None) -> str:
     """The fast path leaves it to botocore, which refuses: its one-line cause."""
-    assert helper.from_files(profile) is None
+    assert shared_files.from_files(profile) is None
     with pytest.raises(helper.CredentialsError) as caught:
         helper.find_credentials(profile)
     return caught.value.cause
@@ -76,7 +76,7 @@ def botocore_error(profile: str | None) -> str:
 def test_keys_in_the_environment(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", AKID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
-    assert agrees(None) == helper.Credentials(AKID, SECRET, None)
+    assert agrees(None) == shared_files.Credentials(AKID, SECRET, None)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_the_environment_comes_before_the_files_and_a_role(
     write(home, "config", "[default]\nrole_arn = arn:aws:iam::123456789012:role/r\n")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAENV")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "from-the-environment")
-    assert agrees(None) == helper.Credentials("AKIAENV", "from-the-environment", None)
+    assert agrees(None) == shared_files.Credentials("AKIAENV", "from-the-environment", None)
 
 
 def test_aws_profile_keeps_the_environment_first(
@@ -126,7 +126,7 @@ def test_an_explicit_profile_skips_the_environment(
     write(home, "credentials", static("dev"))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAENV")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "from-the-environment")
-    assert agrees("dev") == helper.Credentials(AKID, SECRET, None)
+    assert agrees("dev") == shared_files.Credentials(AKID, SECRET, None)
 
 
 def test_environment_keys_with_a_missing_profile_are_botocores_error(
@@ -152,7 +152,7 @@ def test_unusual_environments_are_left_to_botocore(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", AKID)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert helper.from_files(None) is None
+    assert shared_files.from_files(None) is None
 
 
 # --- the shared credentials file ------------------------------------------------------------
@@ -160,8 +160,8 @@ def test_unusual_environments_are_left_to_botocore(
 
 def test_a_static_default_profile(home: Path) -> None:
     write(home, "credentials", static())
-    assert agrees(None) == helper.Credentials(AKID, SECRET, None)
-    assert agrees("default") == helper.Credentials(AKID, SECRET, None)
+    assert agrees(None) == shared_files.Credentials(AKID, SECRET, None)
+    assert agrees("default") == shared_files.Credentials(AKID, SECRET, None)
 
 
 def test_a_named_profile(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -184,7 +184,7 @@ def test_aws_default_profile_comes_before_aws_profile(
 @pytest.mark.parametrize("name", ["aws_session_token", "aws_security_token"])
 def test_a_credentials_file_with_a_session_token(home: Path, name: str) -> None:
     write(home, "credentials", static("dev") + f"{name} = {TOKEN}\n")
-    assert agrees("dev") == helper.Credentials(AKID, SECRET, TOKEN)
+    assert agrees("dev") == shared_files.Credentials(AKID, SECRET, TOKEN)
 
 
 def test_files_named_by_the_environment(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -209,7 +209,7 @@ def test_ini_details_are_botocores(home: Path) -> None:
         f"[my dev]\nAWS_ACCESS_KEY_ID = {AKID}\naws_session_token = t ; not a comment\n",
     )
     write(home, "config", '[profile "my dev"]\nregion = eu-west-1\ns3 =\n  max_concurrency = 4\n')
-    assert agrees("my dev") == helper.Credentials(AKID, "from-default", "t ; not a comment")
+    assert agrees("my dev") == shared_files.Credentials(AKID, "from-default", "t ; not a comment")
 
 
 # --- left to botocore -----------------------------------------------------------------------
@@ -248,7 +248,7 @@ def test_a_profile_botocore_must_judge(home: Path, setting: str, where: str) -> 
     """In either file: botocore merges the credentials file's section into the profile."""
     write(home, "credentials", static("dev") + (setting + "\n" if where == "credentials" else ""))
     write(home, "config", "[profile dev]\n" + (setting + "\n" if where == "config" else ""))
-    assert helper.from_files("dev") is None
+    assert shared_files.from_files("dev") is None
 
 
 @pytest.mark.parametrize("name", ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"])
@@ -257,7 +257,7 @@ def test_web_identity_in_the_environment_is_left_to_botocore(
 ) -> None:
     write(home, "credentials", static())
     monkeypatch.setenv(name, str(home / "token"))
-    assert helper.from_files(None) is None
+    assert shared_files.from_files(None) is None
 
 
 @pytest.mark.parametrize(
@@ -305,7 +305,7 @@ def test_no_static_keys_in_the_credentials_file_is_left_to_botocore(
 ) -> None:
     write(home, "credentials", credentials)
     write(home, "config", config)
-    assert helper.from_files(None) is None
+    assert shared_files.from_files(None) is None
 
 
 def test_an_empty_profile_name_is_left_to_botocore(
@@ -313,8 +313,8 @@ def test_an_empty_profile_name_is_left_to_botocore(
 ) -> None:
     write(home, "credentials", static())
     monkeypatch.setenv("AWS_PROFILE", "")
-    assert helper.from_files(None) is None
-    assert helper.from_files("") is None
+    assert shared_files.from_files(None) is None
+    assert shared_files.from_files("") is None
 
 
 # --- whatever the files say, the fast path never disagrees with botocore --------------------
@@ -392,7 +392,7 @@ def test_the_fast_path_answers_as_botocore_does(
         base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         quiet = base | NOWHERE | {"HOME": root, "AWS_EC2_METADATA_DISABLED": "true"}
         with mock.patch.dict(os.environ, quiet | env, clear=True):
-            fast = helper.from_files(profile)
+            fast = shared_files.from_files(profile)
             if fast is not None:
                 assert fast == helper.from_botocore(profile)
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from bootstrap.errors import LocalFileError
-from bootstrap.https import git_config, signing
+from bootstrap.https import git_config, helper_program, signing
 from bootstrap.results import CREATED, UNCHANGED, UPDATED
 
 WILD = "https://git-codecommit.*.amazonaws.com"
 WILD_CN = "https://git-codecommit.*.amazonaws.com.cn"
-BOOTSTRAP = git_config.HelperCommand("bootstrap", True)
+BOOTSTRAP = helper_program.HelperCommand("bootstrap", True)
 BEFORE = """\
 # my settings
 [user]
@@ -58,7 +58,7 @@ def get_all(url: str, name: str) -> list[str]:
     return done.stdout.splitlines() if done.returncode == 0 else []
 
 
-def init(profile: str | None = "dev", command: git_config.HelperCommand = BOOTSTRAP) -> str:
+def init(profile: str | None = "dev", command: helper_program.HelperCommand = BOOTSTRAP) -> str:
     planned = git_config.plan(git_config.look(), command, profile)
     return git_config.apply(planned)
 
@@ -263,21 +263,21 @@ def test_helper_command_is_bootstrap_when_path_finds_this_program(tmp_path: Path
     program.write_text("#!/bin/sh\n")
     link = tmp_path / "link-to-bootstrap"
     link.symlink_to(program)
-    assert git_config.helper_command(str(program), which=lambda _: str(link)) == BOOTSTRAP
+    assert helper_program.helper_command(str(program), which=lambda _: str(link)) == BOOTSTRAP
 
 
 def test_helper_command_is_the_absolute_path_otherwise(tmp_path: Path) -> None:
     program = tmp_path / "my tools" / "bootstrap"
-    found = git_config.helper_command(str(program), which=lambda _: "/usr/bin/bootstrap")
-    assert found == git_config.HelperCommand(shlex.quote(str(program)), False)
-    assert git_config.helper_command(str(program), which=lambda _: None).on_path is False
+    found = helper_program.helper_command(str(program), which=lambda _: "/usr/bin/bootstrap")
+    assert found == helper_program.HelperCommand(shlex.quote(str(program)), False)
+    assert helper_program.helper_command(str(program), which=lambda _: None).on_path is False
     helper = found.helper("my profile")
-    assert git_config.parse_helper(helper) == (shlex.quote(str(program)), "my profile")
+    assert helper_program.parse_helper(helper) == (shlex.quote(str(program)), "my profile")
 
 
 def test_helper_command_under_python_m(tmp_path: Path) -> None:
-    found = git_config.helper_command("/src/bootstrap/__main__.py", "/venv/bin/python")
-    assert found == git_config.HelperCommand("/venv/bin/python -m bootstrap", False)
+    found = helper_program.helper_command("/src/bootstrap/__main__.py", "/venv/bin/python")
+    assert found == helper_program.HelperCommand("/venv/bin/python -m bootstrap", False)
 
 
 @pytest.mark.parametrize(
@@ -294,7 +294,7 @@ def test_helper_command_under_python_m(tmp_path: Path) -> None:
     ],
 )
 def test_parse_helper(value: str, parsed: tuple[str, str | None] | None) -> None:
-    assert git_config.parse_helper(value) == parsed
+    assert helper_program.parse_helper(value) == parsed
 
 
 # --- what git does with it --------------------------------------------------------------------
@@ -326,7 +326,7 @@ def test_git_asks_our_helper_for_codecommit_and_only_for_it(home: Path) -> None:
     other = fake_program(home, "other-helper", "other")
     (home / ".gitconfig").write_text(f"[credential]\n\thelper = {other}\n")
     ours = fake_program(home, "fake-bootstrap", "ours")
-    init("dev", git_config.HelperCommand(str(ours), False))
+    init("dev", helper_program.HelperCommand(str(ours), False))
 
     done = fill("https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/x")
     assert done.returncode == 0, done.stderr
@@ -353,7 +353,10 @@ def test_git_and_the_real_helper_end_to_end(home: Path, monkeypatch: pytest.Monk
     (aws / "credentials").write_text(
         "[dev]\naws_access_key_id = AKIAGITE2E\naws_secret_access_key = e2e-secret\n"
     )
-    init("dev", git_config.HelperCommand(f"{shlex.quote(sys.executable)} -m bootstrap", False))
+    init(
+        "dev",
+        helper_program.HelperCommand(f"{shlex.quote(sys.executable)} -m bootstrap", False),
+    )
     done = fill("https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/e2e")
     assert done.returncode == 0, done.stderr
     answer = dict(line.split("=", 1) for line in done.stdout.splitlines())
