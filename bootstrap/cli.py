@@ -18,7 +18,7 @@ from bootstrap.commands.flags import EXIT_CODES_HELP
 from bootstrap.errors import EXIT_OK
 
 # The command modules, in the order `--help` lists them.
-COMMANDS = ("init", "status", "rotate", "remove", "doctor", "policy", "git_credential")
+COMMANDS = ("init", "status", "rotate", "remove", "doctor", "policy", "mfa", "git_credential")
 
 
 def build_parser() -> argparse.ArgumentParser:

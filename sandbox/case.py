@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox import totp
 from sandbox.githost import GitHost
 from sandbox.iam import GIT_POLICY, Credentials, MotoIam
+from sandbox.mfa import client_with_keys, enable_virtual_mfa
 from sandbox.userdb import home_env
 
 
@@ -45,6 +47,9 @@ class SandboxCase:
     env: dict[str, str]
     _log_marks: dict[str, int] = field(default_factory=dict)
     https: Any = None  # the HTTPS double (sandbox.https_codecommit), after use_https
+    sts: Any = None  # the STS double (sandbox.sts_double.StsDouble), after use_sts
+    mfa_serial: str | None = None  # the user's virtual MFA device, after enable_mfa
+    mfa_seed: str | None = None  # its Base32 seed (what an authenticator app scans)
 
     @classmethod
     def create(
@@ -79,6 +84,49 @@ class SandboxCase:
 
     def https_url(self, repo: str) -> str:
         return str(self.https.clone_url(repo))
+
+    # --- MFA ------------------------------------------------------------------------------------
+
+    def use_sts(self, sts: Any) -> None:
+        """The tool's STS calls go to `sts` (a sandbox.sts_double.StsDouble) through
+        AWS_ENDPOINT_URL_STS; every other service stays on moto."""
+        self.sts = sts
+        self.env["AWS_ENDPOINT_URL_STS"] = sts.endpoint
+
+    def enable_mfa(self, device_name: str | None = None) -> tuple[str, str]:
+        """Give the case's user an enabled virtual MFA device; (serial ARN, Base32 seed).
+
+        The seed is kept on the case for `mfa_code`. The enabling codes are from the two steps
+        before now, so `mfa_code()` is still unused for the STS double.
+        """
+        serial, seed = enable_virtual_mfa(self.iam.client("iam"), self.user_name, device_name)
+        self.mfa_serial, self.mfa_seed = serial, seed
+        return serial, seed
+
+    def mfa_code(self, at: float | None = None) -> str:
+        """The code the user's device shows at Unix time `at` (now); after enable_mfa."""
+        if self.mfa_seed is None:
+            raise RuntimeError("call enable_mfa() first")
+        return totp.code(self.mfa_seed, at)
+
+    def get_session_token(
+        self, code: str | None = None, *, mfa: bool = True, duration: int | None = None
+    ) -> dict[str, Any]:
+        """GetSessionToken on the STS double (after use_sts) with the case's long-term key;
+        boto3's Credentials dict. With `mfa` (after enable_mfa) it sends the serial and `code`
+        (by default the current one)."""
+        if self.sts is None:
+            raise RuntimeError("call use_sts() first")
+        sts = client_with_keys(
+            "sts", self.sts.endpoint, self.region, self.creds.access_key_id,
+            self.creds.secret_access_key,
+        )  # fmt: skip
+        params: dict[str, Any] = {}
+        if mfa:
+            params |= {"SerialNumber": self.mfa_serial, "TokenCode": code or self.mfa_code()}
+        if duration is not None:
+            params["DurationSeconds"] = duration
+        return dict(sts.get_session_token(**params)["Credentials"])
 
     def use_role_session(self, role: str | None = None, *, grant_git: bool = True) -> str:
         """Replace the case's long-term key in ~/.aws with an assumed-role session (an SSO or

@@ -6,7 +6,9 @@ auth whose username is the access key id (`AKID%SESSIONTOKEN` for temporary cred
 whose password is `YYYYMMDDTHHMMSS` + `Z` + a SigV4 signature of the repository path. The
 signature is recomputed here with hmac/hashlib, independently of botocore and of the tool, from
 the secret the in-process moto server holds for that key (an IAM user's access key or an STS
-assumed-role session). Then the same access decision as the SSH doubles (gitaccess.check_access,
+assumed-role session), or that a sandbox.sts_double.StsDouble it was told of (`sts=`, or
+`use_sts`) recorded for one of its GetSessionToken sessions (the IAM user's, with or without
+MFA). Then the same access decision as the SSH doubles (gitaccess.check_access,
 same messages), and `git http-backend` serves the bare repository as CGI.
 
 Clients reach it through sandbox.connect_proxy.ConnectProxy (the real host name never resolves
@@ -121,26 +123,48 @@ class Principal:
     name: str  # the IAM user name, or the role name for a session
     session_token: str | None = None  # None for a long-term key
     active: bool = True
+    # For an StsDouble GetSessionToken session (an IAM user's): whether it was made with MFA.
+    # None for anything else (long-term keys, moto's assumed-role sessions).
+    mfa: bool | None = None
 
     @property
     def is_session(self) -> bool:
         return self.session_token is not None
+
+    @property
+    def is_role_session(self) -> bool:
+        """An assumed-role session (its policies are the role's), not an IAM user's session."""
+        return self.is_session and self.mfa is None
 
 
 def _partition(region: str) -> str:
     return "aws-cn" if region.startswith("cn-") else "aws"
 
 
-def find_principal(access_key_id: str, region: str) -> Principal | None:
+def find_principal(access_key_id: str, region: str, sts: Any = None) -> Principal | None:
     """Look the key up in moto's backends (the moto server runs in this process).
 
     IAM users' access keys: iam_backends[account][partition].users[*].access_keys.
     STS sessions: sts_backends[account][partition].assumed_roles (with secret and token).
     The dicts are copied before iterating: moto's server thread may change them meanwhile.
+    With `sts` (a sandbox.sts_double.StsDouble), its GetSessionToken sessions first: the
+    principal is the IAM user, `mfa` says whether the session was made with MFA.
     """
     from moto.iam.models import iam_backends
     from moto.sts.models import sts_backends
 
+    session = sts.session(access_key_id) if sts is not None else None
+    if session is not None:
+        return Principal(
+            access_key_id,
+            session.secret_access_key,
+            session.user_arn,
+            session.account_id,
+            session.user_name,
+            session_token=session.session_token,
+            active=not session.expired(),
+            mfa=session.mfa,
+        )
     partition = _partition(region)
     for account_id in list(iam_backends.keys()):
         backend = iam_backends[account_id][partition]
@@ -239,14 +263,23 @@ def split_username(user: str) -> tuple[str, set[str]]:
 
 
 def authenticate(
-    header: str | None, *, host: str, path: str, region: str, now: datetime | None = None
+    header: str | None,
+    *,
+    host: str,
+    path: str,
+    region: str,
+    now: datetime | None = None,
+    sts: Any = None,
 ) -> Principal:
-    """The principal whose signature this is, or Refusal (401 without credentials, else 403)."""
+    """The principal whose signature this is, or Refusal (401 without credentials, else 403).
+
+    `sts`: an StsDouble whose sessions count too (see find_principal).
+    """
     if header is None:
         raise Refusal(401, "no Authorization header")
     user, secret = split_basic(header)
     key_id, tokens = split_username(user)
-    principal = find_principal(key_id, region)
+    principal = find_principal(key_id, region, sts)
     if principal is None:
         raise Refusal(403, f"unknown access key {key_id}")
     if not principal.active:
@@ -278,8 +311,15 @@ def policy_context(principal: Principal) -> dict[str, str]:
 
     A long-term access key's request has no aws:MultiFactorAuthPresent at all (AWS adds it only
     for temporary credentials). moto's AssumeRole does not record whether MFA was used, so a
-    session counts as one without MFA ("false"). aws:username exists for IAM users only.
+    session counts as one without MFA ("false"). An StsDouble GetSessionToken session says
+    "true" if it was made with MFA, else "false"; its principal is the IAM user. aws:username
+    exists for IAM users only.
     """
+    if principal.mfa is not None:
+        return {
+            "aws:MultiFactorAuthPresent": "true" if principal.mfa else "false",
+            "aws:username": principal.name,
+        }
     if principal.is_session:
         return {"aws:MultiFactorAuthPresent": "false"}
     return {"aws:username": principal.name}
@@ -366,7 +406,11 @@ class _Handler(BaseHTTPRequestHandler):
             if target is None:
                 raise Refusal(404, f"not a CodeCommit git request: {self.command} {self.path}")
             principal = authenticate(
-                header, host=host, path=f"/v1/repos/{target.repo}", region=region
+                header,
+                host=host,
+                path=f"/v1/repos/{target.repo}",
+                region=region,
+                sts=double.sts,
             )
             principal_arn = principal.arn
             double.authorize(principal, target)
@@ -489,7 +533,8 @@ class HttpsCodeCommit:
     """CodeCommit's Git-over-HTTPS endpoint for one `region`, on 127.0.0.1:`port` over TLS.
 
     State in `workdir`: the CA bundle (`ca_pem`), the logs (LOGS) and, unless `repos_dir` is
-    given (e.g. an SSH double's, to serve the same repositories), `repos/`.
+    given (e.g. an SSH double's, to serve the same repositories), `repos/`. `sts` (or a later
+    `use_sts`): a sandbox.sts_double.StsDouble whose GetSessionToken sessions it accepts.
     """
 
     def __init__(
@@ -499,9 +544,11 @@ class HttpsCodeCommit:
         region: str = "us-east-1",
         *,
         repos_dir: Path | None = None,
+        sts: Any = None,
     ) -> None:
         self.workdir = Path(workdir).resolve()
         self.iam = iam
+        self.sts = sts  # sandbox.sts_double.StsDouble, or None: moto's keys and sessions only
         self.region = region
         self.repos_dir = Path(repos_dir).resolve() if repos_dir else self.workdir / "repos"
         self.ca_pem = self.workdir / "ca.pem"
@@ -532,6 +579,10 @@ class HttpsCodeCommit:
             raise FileExistsError(f"repository {name} already exists at {path}")
         return create_bare_repo(path, name)
 
+    def use_sts(self, sts: Any) -> None:
+        """Accept the sessions this sandbox.sts_double.StsDouble makes (None: no longer)."""
+        self.sts = sts
+
     def client_env(self, proxy_url: str) -> dict[str, str]:
         """What git needs to reach this server: the proxy to route by name, the CA to trust."""
         return {"HTTPS_PROXY": proxy_url, "GIT_SSL_CAINFO": str(self.ca_pem)}
@@ -545,7 +596,7 @@ class HttpsCodeCommit:
             # 404 is what git reports as "repository ... not found".
             raise Refusal(404, "no such repository", REPO_MISSING.format(repo=target.repo))
         iam = IamQuery(self.iam.endpoint)
-        if principal.is_session:
+        if principal.is_role_session:
             documents = role_policy_documents(iam, principal.name)
         else:
             documents = user_policy_documents(iam, principal.name)

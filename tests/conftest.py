@@ -24,6 +24,11 @@ Function scope (fresh per test; isolation by unique names on the shared servers)
   and a new repository), set_up() -> (repo, key id) after a successful init, and
   doctor(*extra, checked=True) -> (exit code, checks by name).
 - `paramiko_sandbox`: the same on the paramiko server.
+- `https_sandbox`: a case whose git also reaches the HTTPS double (`https_codecommit`: the
+  SSH double's repositories over HTTPS, behind a CONNECT proxy) through HTTPS_PROXY.
+- `mfa_sandbox`: `https_sandbox` plus AWS_ENDPOINT_URL_STS = `sts_double.endpoint` (session
+  scope: sandbox.sts_double.StsDouble, GetSessionToken with real MFA checks, the rest of STS
+  forwarded to moto); enable_mfa() -> (serial, seed), mfa_code(), get_session_token().
 - `sandbox_factory`: make(kind="openssh", region="us-east-1", grant_git=True,
   write_aws_files=True) -> a new SandboxCase (own home, own IAM user) on the pool's server for
   that kind and region; for tests that need two developers, another region, or no AWS files.
@@ -58,6 +63,7 @@ from sandbox.iam import MotoIam
 from sandbox.paramiko_server import ParamikoCodeCommit
 from sandbox.pool import ServerPool
 from sandbox.sshd import OpenSshCodeCommit, find_sshd
+from sandbox.sts_double import StsDouble
 from sandbox.userdb import build_shim
 
 REGION = "us-east-1"
@@ -128,16 +134,31 @@ def paramiko_codecommit(codecommit_pool: ServerPool) -> ParamikoCodeCommit:
 
 
 @pytest.fixture(scope="session")
+def sts_double(moto_iam: MotoIam, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StsDouble]:
+    """sandbox.sts_double.StsDouble in front of moto: GetSessionToken with real MFA checks
+    (and sessions the HTTPS double accepts); every other STS call goes on to moto. Only cases
+    that set AWS_ENDPOINT_URL_STS to its `endpoint` (see `mfa_sandbox`) use it."""
+    with StsDouble(tmp_path_factory.mktemp("sts"), moto_iam, REGION) as double:
+        yield double
+
+
+@pytest.fixture(scope="session")
 def https_codecommit(
     moto_iam: MotoIam,
     codecommit_server: OpenSshCodeCommit,
+    sts_double: StsDouble,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[HttpsCodeCommit, ConnectProxy]]:
     """The HTTPS double, serving the SSH double's repositories, behind a CONNECT proxy: git
-    reaches it with its own HTTPS_PROXY and GIT_SSL_CAINFO settings."""
+    reaches it with its own HTTPS_PROXY and GIT_SSL_CAINFO settings. It also accepts the
+    sessions `sts_double` makes."""
     workdir = tmp_path_factory.mktemp("https")
     server = HttpsCodeCommit(
-        workdir / "server", moto_iam, REGION, repos_dir=codecommit_server.repos_dir
+        workdir / "server",
+        moto_iam,
+        REGION,
+        repos_dir=codecommit_server.repos_dir,
+        sts=sts_double,
     )
     with server, ConnectProxy(workdir / "proxy", {server.host: server.port}) as proxy:
         yield server, proxy
@@ -154,6 +175,24 @@ def https_sandbox(
     server, proxy = https_codecommit
     case = SandboxCase.create(tmp_path / "home", moto_iam, codecommit_server)
     case.use_https(server, proxy.url)
+    return case
+
+
+@pytest.fixture
+def mfa_sandbox(
+    moto_iam: MotoIam,
+    codecommit_server: OpenSshCodeCommit,
+    https_codecommit: tuple[HttpsCodeCommit, ConnectProxy],
+    sts_double: StsDouble,
+    tmp_path: Path,
+) -> SandboxCase:
+    """`https_sandbox` whose STS is `sts_double` (AWS_ENDPOINT_URL_STS in case.env; IAM and the
+    rest stay on moto): GetSessionToken checks MFA codes. case.enable_mfa() gives the user a
+    virtual MFA device, case.mfa_code() its current code."""
+    server, proxy = https_codecommit
+    case = SandboxCase.create(tmp_path / "home", moto_iam, codecommit_server)
+    case.use_https(server, proxy.url)
+    case.use_sts(sts_double)
     return case
 
 

@@ -4,8 +4,10 @@ Nothing is imported at registration beyond argparse; running it imports the help
 keys in the environment or static keys in the shared credentials file itself (configparser, in
 botocore's order) and imports botocore only for the rest of the chain (a role, SSO,
 credential_process, ...): never boto3, questionary or the flows, so that each git fetch or
-push pays as little start-up as it can. A failure is one line on stderr (git shows it to the
-user) and a non-zero exit, never a traceback; the password goes to stdout only.
+push pays as little start-up as it can. With --mfa it signs with the profile's cached MFA
+session (read as JSON, no SDK), and only an expired one brings boto3 in, to start a new one. A
+failure is one line on stderr (git shows it to the user) and a non-zero exit, never a
+traceback; the password goes to stdout only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import argparse
 import sys
 
 from bootstrap.commands import flags
-from bootstrap.errors import EXIT_INTERNAL, EXIT_OK
+from bootstrap.errors import EXIT_INTERNAL, EXIT_OK, BootstrapError
 
 PREFIX = "bootstrap git-credential"
 
@@ -35,6 +37,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument(
         "--profile", help="AWS profile (default: $AWS_PROFILE, or 'default')", default=None
     )
+    parser.add_argument(
+        "--mfa",
+        action="store_true",
+        help="sign with the profile's MFA session (`bootstrap mfa`); when it has expired, ask "
+        "for a code on the terminal, or fail naming `bootstrap mfa` when there is none",
+    )
     # Not `choices`: git-credential(1) says a helper ignores an operation it does not know.
     parser.add_argument("action", metavar="get|store|erase", help="what git asks for")
     parser.set_defaults(handler=run)
@@ -48,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
     from bootstrap.https import credential_helper as helper
 
     try:
-        helper.run(args.action, args.profile, sys.stdin.buffer, sys.stdout.buffer)
-    except helper.HelperError as error:
+        helper.run(args.action, args.profile, sys.stdin.buffer, sys.stdout.buffer, mfa=args.mfa)
+    except BootstrapError as error:  # HelperError, and with --mfa the MFA session's errors
         sys.stderr.write(f"{PREFIX}: {_one_line(error.cause)}; {_one_line(error.fix)}\n")
         return error.exit_code
     except Exception as error:  # git shows our stderr: one line, never a traceback

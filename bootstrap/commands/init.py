@@ -49,6 +49,31 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "and federated users, and what a re-run finds set up)",
     )
     parser.add_argument(
+        "--mfa",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="HTTPS signed with an MFA session, for accounts that deny requests without MFA "
+        "(implies --protocol https; a session is started now, and git's helper asks for a code "
+        "when it expires); --no-mfa signs without (default: what a re-run finds set up)",
+    )
+    parser.add_argument(
+        "--mfa-serial",
+        metavar="ARN",
+        help="the MFA device (default: your one device, from iam:ListMFADevices); implies --mfa",
+    )
+    parser.add_argument(
+        "--mfa-duration",
+        metavar="DURATION",
+        help="how long an MFA session lasts: seconds, or hours like 12h (default 12h, at most "
+        "36h); implies --mfa",
+    )
+    parser.add_argument(
+        "--mfa-code",
+        metavar="CODE",
+        help="the code your MFA device shows, when a session must be started and there is no "
+        "terminal to ask on; implies --mfa",
+    )
+    parser.add_argument(
         "--retest",
         action="store_true",
         help="test-clone even if this exact setup already cloned (a re-run that changes "
@@ -71,7 +96,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def run(args: argparse.Namespace) -> int:
     from bootstrap.errors import StoppedByUser
-    from bootstrap.init import key_choice, pipeline, wizard
+    from bootstrap.init import https_setup, key_choice, pipeline, wizard
     from bootstrap.ui import prompts
     from bootstrap.ui.output import Reporter
 
@@ -81,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         # JSON output is for scripts: never draw prompts into it.
         prompter = prompts.for_run(args.yes or args.json)
-        given = init_flags(args)
+        given = https_setup.checked_mfa_flags(init_flags(args))
         early = None if prompter.interactive else key_choice.early_key(given)
         answers = wizard.resolve_init(given, prompter, note=report.note)
         pipeline.run(answers, prompter, report, early)

@@ -90,17 +90,27 @@ def explicit_deny(action: str, resource: str, context: Context) -> Finding:
         return Finding(
             f"{culprit.describe()} denies {action} on {resource} without MFA, and "
             f"{_never_mfa(context)}",
-            "exempt codecommit:GitPull and codecommit:GitPush in that statement's NotAction, "
-            f"and KMS calls via CodeCommit: {patch_command(culprit.policy, context.user_name)}",
+            KEEP_THE_POLICY
+            + "; or exempt codecommit:GitPull and codecommit:GitPush in that statement's "
+            f"NotAction, and KMS calls via CodeCommit: "
+            f"{patch_command(culprit.policy, context.user_name)}",
             "mfa-explicit-deny",
         )
     return Finding(
         f"IAM explicitly denies {action} on {resource}: most likely a policy that denies "
         f"everything without MFA, and {_never_mfa(context)}",
-        "exempt codecommit:GitPull and codecommit:GitPush in that Deny statement's NotAction, "
-        f"and KMS calls via CodeCommit: {patch_command(None, None)}",
+        KEEP_THE_POLICY
+        + "; or exempt codecommit:GitPull and codecommit:GitPush in that Deny statement's "
+        f"NotAction, and KMS calls via CodeCommit: {patch_command(None, None)}",
         "mfa-explicit-deny",
     )
+
+
+# The way out that loosens nothing: git over HTTPS, signed with an MFA session.
+KEEP_THE_POLICY = (
+    "keep the policy: `bootstrap init --protocol https --mfa` signs git with an MFA session, "
+    "which the policy lets through"
+)
 
 
 def _never_mfa(context: Context) -> str:

@@ -22,9 +22,13 @@ parse, a profile that does not exist, keys only in the config file) goes to boto
 (`from_botocore`), which imports botocore only, never boto3, and only once a CodeCommit request
 has come.
 
-Every failure is a `HelperError` (a BootstrapError: cause, fix, exit code), which the command
-prints as one line on stderr. The password and the session token are written to stdout only:
-never to argv, a log, or stderr, and never into an error.
+With `--mfa` the request is signed with the profile's MFA session instead (mfa_helper.py):
+cached in ~/.aws/bootstrap/mfa/, started again at the terminal when it has expired.
+
+Every failure is a `HelperError` (a BootstrapError: cause, fix, exit code), or with `--mfa` an
+`MfaError` (one too), which the command prints as one line on stderr. The password and the
+session token are written to stdout only: never to argv, a log, or stderr, and never into an
+error.
 """
 
 from __future__ import annotations
@@ -215,13 +219,23 @@ def run(
     stdout: BinaryIO,
     credentials: Callable[[str | None], Credentials] = find_credentials,
     now: datetime | None = None,
+    mfa: bool = False,
 ) -> None:
     """One helper call: read git's request; for `get`, write the answer (bytes: no `\\r` on
-    Windows, which git would keep). Raises HelperError."""
+    Windows, which git would keep). `mfa`: sign with the profile's MFA session instead
+    (mfa_helper.py, imported only then). Raises HelperError, or with `mfa` an MfaError."""
     request = read_request(stdin)
     if action != "get":
         return
-    reply = answer(request, lambda: credentials(profile), now)
+
+    def found() -> Credentials:
+        if mfa:
+            from bootstrap.https import mfa_helper
+
+            return mfa_helper.credentials(profile, request.region)
+        return credentials(profile)
+
+    reply = answer(request, found, now)
     if reply:
         stdout.write(reply.encode("utf-8", errors="surrogateescape"))
         stdout.flush()

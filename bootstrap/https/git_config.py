@@ -6,7 +6,7 @@ honours GIT_CONFIG_GLOBAL, and chooses between ~/.gitconfig and ~/.config/git/co
 
     [credential "https://git-codecommit.*.amazonaws.com"]
         helper =
-        helper = !bootstrap git-credential --profile NAME
+        helper = !bootstrap git-credential --profile NAME      (… --mfa: with an MFA session)
         useHttpPath = true
     [credential "https://git-codecommit.*.amazonaws.com.cn"]
         (the same three lines)
@@ -56,7 +56,12 @@ from pathlib import Path
 
 from bootstrap.aws import endpoints
 from bootstrap.errors import LocalFileError
-from bootstrap.https.helper_program import HelperCommand, parse_helper
+from bootstrap.https.helper_program import (
+    HelperCommand,
+    HelperLine,
+    parse_helper,
+    parse_helper_line,
+)
 from bootstrap.results import CREATED, UNCHANGED, UPDATED
 
 GIT_TIMEOUT = 15.0
@@ -239,6 +244,7 @@ class GitConfigPlan:
     profile: str | None
     sections: tuple[SectionPlan, ...]
     stale: tuple[str, ...] = ()  # our sections at URLs we no longer write (e.g. git upgraded)
+    mfa: bool = False  # the helper signs with the profile's MFA session (`--mfa`)
 
     @property
     def action(self) -> str:
@@ -255,14 +261,19 @@ class GitConfigPlan:
 
     @property
     def helper(self) -> str:
-        return self.command.helper(self.profile)
+        return self.command.helper(self.profile, self.mfa)
 
 
 def plan(
-    seen: Look, command: HelperCommand, profile: str | None, urls: Sequence[str] | None = None
+    seen: Look,
+    command: HelperCommand,
+    profile: str | None,
+    urls: Sequence[str] | None = None,
+    *,
+    mfa: bool = False,
 ) -> GitConfigPlan:
-    """What apply would write. Raises LocalFileError when a section at one of our URLs is not
-    ours (it is never changed)."""
+    """What apply would write (`mfa`: a helper line with `--mfa`). Raises LocalFileError when a
+    section at one of our URLs is not ours (it is never changed)."""
     wanted_urls = tuple(urls) if urls is not None else section_urls(seen.version)
     foreign = [url for url in wanted_urls if url in seen.not_ours]
     if foreign:
@@ -274,7 +285,7 @@ def plan(
             "its settings elsewhere, then run again",
         )
     created_file = seen.created_file or not seen.existed
-    helper = command.helper(profile)
+    helper = command.helper(profile, mfa)
     sections = []
     for index, url in enumerate(wanted_urls):
         entries = wanted_entries(helper, created_file and index == 0)
@@ -282,7 +293,18 @@ def plan(
         action = CREATED if before is None else UNCHANGED if before == entries else UPDATED
         sections.append(SectionPlan(url, action, entries))
     stale = tuple(url for url in seen.ours if url not in wanted_urls)
-    return GitConfigPlan(seen.path, seen.existed, command, profile, tuple(sections), stale)
+    return GitConfigPlan(seen.path, seen.existed, command, profile, tuple(sections), stale, mfa)
+
+
+def helper_lines(seen: Look) -> tuple[HelperLine, ...]:
+    """Our helper lines, one per section of ours, as written (profile, --mfa)."""
+    lines = []
+    for url in seen.ours:
+        for name, value in seen.sections[url]:
+            line = parse_helper_line(value) if name == "helper" else None
+            if line is not None:
+                lines.append(line)
+    return tuple(lines)
 
 
 def _key(url: str, name: str) -> str:

@@ -1,6 +1,7 @@
-"""What git runs for our helper: `bootstrap git-credential [--profile P]`, written as the
-program git will find (`bootstrap` on PATH, else the running one's absolute path), and read back
-from a config line to tell ours from anyone else's."""
+"""What git runs for our helper: `bootstrap git-credential [--profile P] [--mfa]`, written as
+the program git will find (`bootstrap` on PATH, else the running one's absolute path), and read
+back from a config line to tell ours from anyone else's. Lines written before `--mfa` existed
+(`… git-credential [--profile P]`) read back the same as ever."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SUBCOMMAND = "git-credential"
+MFA_FLAG = "--mfa"
 
 
 @dataclass(frozen=True)
@@ -22,9 +24,20 @@ class HelperCommand:
     command: str
     on_path: bool  # True: `bootstrap` on PATH is the running program, and is what git runs
 
-    def helper(self, profile: str | None) -> str:
+    def helper(self, profile: str | None, mfa: bool = False) -> str:
         words = f"!{self.command} {SUBCOMMAND}"
-        return f"{words} --profile {shlex.quote(profile)}" if profile else words
+        words = f"{words} --profile {shlex.quote(profile)}" if profile else words
+        return f"{words} {MFA_FLAG}" if mfa else words
+
+
+@dataclass(frozen=True)
+class HelperLine:
+    """A helper line of ours, read back: the program, the profile, and whether it signs with
+    the profile's MFA session (`--mfa`)."""
+
+    command: str
+    profile: str | None
+    mfa: bool = False
 
 
 def helper_command(
@@ -46,20 +59,42 @@ def helper_command(
 
 
 def parse_helper(value: str | None) -> tuple[str, str | None] | None:
-    """(command, profile) if `value` is a helper we write, else None."""
+    """(command, profile) if `value` is a helper we write, else None (`parse_helper_line`
+    also says whether it has --mfa)."""
+    line = parse_helper_line(value)
+    return (line.command, line.profile) if line is not None else None
+
+
+def _options(words: list[str]) -> tuple[str | None, bool] | None:
+    """`--profile P` and `--mfa`, each at most once, in either order; None for anything else."""
+    profile, mfa, rest = None, False, list(words)
+    while rest:
+        word = rest.pop(0)
+        if word == "--profile" and profile is None and rest:
+            profile = rest.pop(0)
+        elif word == MFA_FLAG and not mfa:
+            mfa = True
+        else:
+            return None
+    return profile, mfa
+
+
+def parse_helper_line(value: str | None) -> HelperLine | None:
+    """The helper line if `value` is one we write (any version), else None."""
     if not value or not value.startswith("!"):
         return None
     try:
         words = shlex.split(value[1:])
     except ValueError:
         return None
-    profile = None
-    if len(words) >= 3 and words[-2] == "--profile":
-        words, profile = words[:-2], words[-1]
-    if not words or words[-1] != SUBCOMMAND:
-        return None
-    command = words[:-1]
     # One program, or an interpreter running us as a module (see helper_command).
-    if len(command) == 1 or (len(command) == 3 and command[1:] == ["-m", "bootstrap"]):
-        return shlex.join(command), profile
+    for size in (1, 3):
+        command, rest = words[:size], words[size:]
+        if size == 3 and command[1:] != ["-m", "bootstrap"]:
+            continue
+        if len(command) == size and rest[:1] == [SUBCOMMAND]:
+            options = _options(rest[1:])
+            if options is None:
+                return None
+            return HelperLine(shlex.join(command), *options)
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,10 @@ class InitFlags:
     dry_run: bool = False
     retest: bool = False
     protocol: str | None = None
+    mfa: bool | None = None  # --mfa / --no-mfa; None: as the git config's helper line has it
+    mfa_serial: str | None = None
+    mfa_duration: str | None = None  # as typed (12h, 43200)
+    mfa_code: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -45,3 +50,11 @@ class InitAnswers:
     dry_run: bool = False
     retest: bool = False  # clone even when this exact setup was proved before
     protocol: str | None = None  # ssh | https; None: decided by who the credentials are
+    # HTTPS signed with an MFA session (init --mfa); None: as the git config has it.
+    mfa: bool | None = None
+    mfa_serial: str | None = None  # None: the user's one device (iam:ListMFADevices)
+    mfa_duration: int | None = None  # seconds; None: 12 h, or what the last session asked
+    mfa_code: str | None = field(default=None, repr=False)  # --mfa-code
+    # How to ask for a code when a session must be started: the wizard's prompter.secret at a
+    # terminal; None unattended (then --mfa-code, or MissingAnswer).
+    mfa_ask: Callable[[str], str] | None = field(default=None, repr=False, compare=False)

@@ -22,7 +22,7 @@ from bootstrap.aws.iam import Identity
 from bootstrap.aws.profiles import profile_region
 from bootstrap.aws.repos import ListingUnavailable
 from bootstrap.errors import MissingAnswer
-from bootstrap.init import key_choice
+from bootstrap.init import https_setup, key_choice
 from bootstrap.init.answers import InitAnswers, InitFlags
 from bootstrap.ssh import hostkeys, keys, locations
 from bootstrap.ui.prompts import Prompter
@@ -264,4 +264,4 @@ def resolve_init(
     ):
         passphrase = key_choice.ask_existing_passphrase(answers.key_path, prompter, note)
         answers = replace(answers, passphrase=passphrase)
-    return answers
+    return https_setup.with_mfa(answers, flags, prompter)

@@ -5,6 +5,7 @@ look (read-only: our key in IAM, the managed block, marked known_hosts lines, ke
   ─► take the managed block out of the ssh config (every other byte stays)
   ─► take the known_hosts lines marked `added-by-bootstrap` for CodeCommit hosts out
   ─► take our credential sections out of the global git config (an HTTPS setup)
+  ─► delete the cached MFA sessions (init --mfa) of the profiles the helper signed with
   ─► delete the key files, only with --delete-key
 
 IAM goes first: it is the step that can be refused, and nothing local has changed if it is.
@@ -21,7 +22,7 @@ from bootstrap import files
 from bootstrap.aws import endpoints
 from bootstrap.aws.iam import Aws, RegisteredKey
 from bootstrap.errors import LocalFileError
-from bootstrap.https import git_config
+from bootstrap.https import git_config, mfa_session
 from bootstrap.lifecycle.installed import Change, Installed, identify
 from bootstrap.results import SKIPPED, UNCHANGED, StepResult
 from bootstrap.ssh import client as ssh_client
@@ -47,6 +48,8 @@ class RemovePlan:
     delete_iam: bool = True  # False when the user answered no
     git_config: Path | None = None  # the global git config, when it has our HTTPS sections
     git_sections: tuple[str, ...] = ()
+    mfa_profiles: tuple[str, ...] = ()  # whose cached MFA session goes (init --mfa)
+    mfa_caches: tuple[Path, ...] = ()  # those that exist
 
     @property
     def iam_ids(self) -> str:
@@ -108,9 +111,21 @@ class RemovePlan:
         urls = ", ".join(self.git_sections)
         return Change("git", "removed", f"{where}: {urls}", {"sections": list(self.git_sections)})
 
+    def mfa_step(self) -> StepResult | None:
+        """Only for an MFA setup, or where a session is cached (None: no such line)."""
+        if self.mfa_caches:
+            shown = ", ".join(mfa_session.tilde(path) for path in self.mfa_caches)
+            details = {"paths": [str(path) for path in self.mfa_caches]}
+            return Change("mfa session", "deleted", f"the cached MFA session: {shown}", details)
+        if self.mfa_profiles:
+            names = ", ".join(self.mfa_profiles)
+            return Change("mfa session", UNCHANGED, f"no MFA session cached for profile {names}")
+        return None
+
     def steps(self) -> list[StepResult]:
-        steps = [self.iam_step(), self.config_step(), self.host_key_step()]
-        return [*steps, self.git_step(), self.key_step()]
+        steps = [self.iam_step(), self.config_step(), self.host_key_step(), self.git_step()]
+        mfa = self.mfa_step()
+        return [*steps, *([mfa] if mfa else []), self.key_step()]
 
 
 def _local_publics(key_path: Path) -> list[keys.PublicKey]:
@@ -180,6 +195,7 @@ def look(setup: Installed, options: RemoveOptions, aws: Aws) -> RemovePlan:
         key_files = tuple(path for path in pair if path.exists() or path.is_symlink())
     user, ours = (None, ()) if options.keep_iam_key else _ours_in_iam(aws, setup)
     git = git_config.look()
+    mfa_profiles, mfa_caches = _mfa_caches(git, setup)
     return RemovePlan(
         setup,
         options,
@@ -191,7 +207,20 @@ def look(setup: Installed, options: RemoveOptions, aws: Aws) -> RemovePlan:
         key_files,
         git_config=git.path,
         git_sections=git.ours,
+        mfa_profiles=mfa_profiles,
+        mfa_caches=mfa_caches,
     )
+
+
+def _mfa_caches(git: git_config.Look, setup: Installed) -> tuple[tuple[str, ...], tuple[Path, ...]]:
+    """The profiles the --mfa helper lines sign with, and the cached sessions that exist for
+    them and for the profile this run names."""
+    lines = git_config.helper_lines(git)
+    mfa = [mfa_session.profile_name(line.profile) for line in lines if line.mfa]
+    ours = tuple(dict.fromkeys(mfa))
+    names = dict.fromkeys([*ours, mfa_session.profile_name(setup.profile)])
+    caches = tuple(path for path in map(mfa_session.cache_path, names) if path.is_file())
+    return ours, caches
 
 
 def _write_config(plan: RemovePlan) -> None:
@@ -215,6 +244,8 @@ def act(plan: RemovePlan, aws: Aws) -> list[StepResult]:
         known_hosts.remove(path, set(plan.candidates))
     if plan.git_sections:
         git_config.remove()
+    for path in plan.mfa_caches:
+        mfa_session.forget_file(path)
     for path in plan.key_files:
         path.unlink(missing_ok=True)
     verified.forget(plan.setup.ssh_config)  # proofs of a setup that is gone

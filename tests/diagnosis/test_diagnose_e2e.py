@@ -54,7 +54,9 @@ def test_init_explains_the_mfa_deny_in_two_lines_naming_the_statement(
     error, fix = done.stderr.splitlines()
     assert error.startswith("error: statement 'BlockMostAccessUnlessSignedInWithMFA' of inline ")
     assert "codecommit:GitPull" in error and "without MFA" in error
-    assert fix.startswith("  fix: exempt codecommit:GitPull and codecommit:GitPush")
+    # The way that keeps the policy comes first (HTTPS with an MFA session), then the exemption.
+    assert fix.startswith("  fix: keep the policy: `bootstrap init --protocol https --mfa`")
+    assert "or exempt codecommit:GitPull and codecommit:GitPush" in fix
     assert "bootstrap policy --from policy.json" in fix
 
 

@@ -113,7 +113,8 @@ def test_failed_check_puts_everything_back_and_says_why(sandbox: SandboxCase) ->
         "denies codecommit:GitPull" in error
     )
     assert "without MFA" in error
-    assert fix.startswith("  fix: exempt codecommit:GitPull")
+    assert fix.startswith("  fix: keep the policy: `bootstrap init --protocol https --mfa`")
+    assert "or exempt codecommit:GitPull" in fix
     assert (
         f"aws iam get-user-policy --user-name {sandbox.user_name} --policy-name require-mfa" in fix
     )

@@ -1,0 +1,91 @@
+"""The field report, end to end, kept: the documented deny-unless-MFA policy stays as it is, SSH
+git fails and says both ways out, and HTTPS git with an MFA session clones and pushes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from sandbox.case import SandboxCase
+from sandbox.policies import MFA_POLICY
+
+pytestmark = pytest.mark.e2e
+
+
+def policy_bytes(case: SandboxCase) -> str:
+    got = case.iam.client("iam").get_user_policy(UserName=case.user_name, PolicyName="mfa")
+    return json.dumps(got["PolicyDocument"], sort_keys=True)
+
+
+def test_the_field_report_keeps_its_policy_and_git_works_with_an_mfa_session(
+    mfa_sandbox: SandboxCase,
+) -> None:
+    case = mfa_sandbox
+    repo = case.ready()
+    case.enable_mfa()
+    case.put_user_policy(MFA_POLICY, "mfa")
+    before = policy_bytes(case)
+
+    # 1. SSH git fails, explained, with both ways out.
+    ssh = case.init("--repo", repo, "--json")
+    assert ssh.returncode == 7, ssh.stderr
+    error = json.loads(ssh.stdout)["error"]
+    assert error["kind"] == "mfa-explicit-deny"
+    assert "--protocol https --mfa" in error["fix"] and "bootstrap policy" in error["fix"]
+
+    # 2. HTTPS with one MFA code clones (and the session is cached 0600).
+    https = case.run(
+        "init", "--yes", "--region", case.region, "--repo", repo,
+        "--protocol", "https", "--mfa-serial", str(case.mfa_serial),
+        "--mfa-code", case.mfa_code(), "--json",
+    )  # fmt: skip
+    assert https.returncode == 0, https.stdout + https.stderr
+    assert case.creds.secret_access_key not in https.stdout + https.stderr
+
+    # 3. The policy is byte-identical.
+    assert policy_bytes(case) == before
+
+    # 4. A later plain git clone asks nothing, and a push works.
+    work = case.home / "work"
+    cloned = case.git("clone", case.https_url(repo), str(work))
+    assert cloned.returncode == 0, cloned.stderr
+    (work / "note.txt").write_text("kept the MFA policy\n")
+    for args in (
+        ("add", "note.txt"),
+        ("-c", "user.name=dev", "-c", "user.email=dev@example.invalid", "commit", "-qm", "n"),
+        ("push", "-q", "origin", "HEAD"),
+    ):
+        done = case.git(*args, cwd=work)
+        assert done.returncode == 0, done.stderr
+
+
+def test_an_expired_session_without_a_terminal_fails_in_one_line_naming_bootstrap_mfa(
+    mfa_sandbox: SandboxCase,
+) -> None:
+    case = mfa_sandbox
+    repo = case.ready()
+    case.enable_mfa()
+    case.put_user_policy(MFA_POLICY, "mfa")
+    https = case.run(
+        "init", "--yes", "--region", case.region, "--repo", repo,
+        "--protocol", "https", "--mfa-serial", str(case.mfa_serial),
+        "--mfa-code", case.mfa_code(),
+    )  # fmt: skip
+    assert https.returncode == 0, https.stdout + https.stderr
+    # The session ran out: STS says so, and the cache's own expiry is in the past.
+    case.sts.expire_all()
+    [cache] = (case.home / ".aws" / "bootstrap" / "mfa").glob("*.json")
+    assert cache.stat().st_mode & 0o777 == 0o600
+    document = json.loads(cache.read_text())
+    document["expires"] = "2000-01-01T00:00:00+00:00"
+    cache.write_text(json.dumps(document))
+    done = subprocess.run(
+        ["git", "clone", case.https_url(repo), str(case.home / "again")],
+        env=case.env, cwd=case.home, capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL, start_new_session=True,  # no terminal to ask on
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "bootstrap mfa" in done.stderr
+    assert "Traceback" not in done.stderr
