@@ -32,7 +32,7 @@ demo: $(VENV)/.dev
 	$(PY) -m sandbox.demo
 
 test: $(VENV)/.dev system-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n 4
 
 init: $(VENV)/.base
 	$(VENV)/bin/bootstrap init
