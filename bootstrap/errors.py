@@ -18,6 +18,47 @@ EXIT_INCOMPLETE = 8  # status: a piece of the setup is missing, or the pieces di
 EXIT_WOULD_CHANGE = 10
 EXIT_INTERRUPTED = 130
 
+# What each code means, word for word as the README's "Exit codes" table says it (a test
+# compares them); `--help` lists them from here.
+EXIT_CODE_MEANINGS: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "success, whether or not anything changed"),
+    (EXIT_INTERNAL, "unexpected internal error (a traceback is shown)"),
+    (EXIT_USAGE, "usage: a bad flag, or a missing value with no terminal to ask on"),
+    (
+        EXIT_IDENTITY,
+        "AWS credentials or identity: none found, expired, not an IAM user, AWS unreachable",
+    ),
+    (
+        EXIT_IAM,
+        "IAM refused: key limit, key refused, key Inactive, access denied (and `doctor`: a "
+        "policy denies SSH git)",
+    ),
+    (
+        EXIT_LOCAL,
+        "a local file (key, ssh config, known_hosts, policy file) cannot be used safely",
+    ),
+    (
+        EXIT_HOST_KEY,
+        "host key verification failed (mismatch, unpublished and not accepted, or the host "
+        "key could not be read)",
+    ),
+    (
+        EXIT_GIT,
+        "git could not reach the repository (the test clone or `git ls-remote` failed; "
+        "`doctor`: port 22)",
+    ),
+    (
+        EXIT_INCOMPLETE,
+        "`status`: the setup is incomplete or inconsistent (it says what is missing)",
+    ),
+    (EXIT_WOULD_CHANGE, "`init --check`: something would change"),
+    (
+        EXIT_INTERRUPTED,
+        'stopped by user: Ctrl-C or Esc at a question, or "no" to the confirmation (nothing '
+        "was changed)",
+    ),
+)
+
 
 class BootstrapError(Exception):
     """An expected failure: the user can fix it, so say how."""

@@ -3,16 +3,68 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import glob
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from bootstrap.errors import LocalFileError
 
 BACKUP_SUFFIX = ".bootstrap.bak"
+
+
+# What an OSError means for the user, and what to do: (what happened, the fix). `{path}` and
+# `{folder}` are filled in.
+_WHY = {
+    errno.ENOSPC: ("the disk is full", "free some space on that disk, then run again"),
+    errno.EDQUOT: ("your disk quota is used up", "free some space, then run again"),
+    errno.EACCES: (
+        "permission denied",
+        "check who owns {path} and its folder, and their modes (`ls -ld {folder} {path}`)",
+    ),
+    errno.EPERM: (
+        "the file system does not permit it (an immutable file? `lsattr {path}` shows `i`)",
+        "if you made it immutable, `sudo chattr -i {path}`; or pass another path",
+    ),
+    errno.EROFS: (
+        "the file system is read-only",
+        "remount it read-write, or pass a path on a writable disk",
+    ),
+    errno.EISDIR: ("it is a directory", "move that directory away, or pass the path of a file"),
+    errno.ENOTDIR: (
+        "a part of the path is a file, not a folder",
+        "check the path, or pass another one",
+    ),
+}
+
+
+def local_file_error(path: Path, exc: OSError, doing: str = "write") -> LocalFileError:
+    """`exc`, met while `doing` `path`, as the two-line error: the file, what happened, the fix."""
+    what, fix = _WHY.get(
+        exc.errno or 0, (exc.strerror or str(exc), "check {path} and its folder, then run again")
+    )
+    folder = path.parent
+    detail = f" ({exc.strerror})" if exc.strerror and exc.strerror.lower() not in what else ""
+    what = what.format(path=path, folder=folder)
+    return LocalFileError(
+        f"cannot {doing} {path}: {what}{detail}",
+        fix.format(path=path, folder=folder),
+        details={"path": str(path), "errno": errno.errorcode.get(exc.errno or 0, "")},
+    )
+
+
+@contextlib.contextmanager
+def as_local_file_error(path: Path, doing: str = "write") -> Iterator[None]:
+    """An OSError inside, as local_file_error (a LocalFileError passes through)."""
+    try:
+        yield
+    except OSError as exc:
+        raise local_file_error(path, exc, doing) from None
 
 
 def real_target(path: Path) -> Path:
@@ -22,15 +74,21 @@ def real_target(path: Path) -> Path:
 
 def ensure_private_dir(path: Path) -> bool:
     """Make `path` exist with mode 0700. Returns True if it was created or tightened."""
-    if not path.exists():
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)  # another run may be first
-        os.chmod(path, 0o700)
-        return True
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        os.chmod(path, mode & 0o700)
-        return True
-    return False
+    with as_local_file_error(path, "create the folder"):
+        if not path.exists():
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)  # another run may be first
+            os.chmod(path, 0o700)
+            return True
+        if not path.is_dir():
+            raise LocalFileError(
+                f"{path} should be a folder, but it is a file",
+                f"move {path} away, then run again",
+            )
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            os.chmod(path, mode & 0o700)
+            return True
+        return False
 
 
 def create_private(path: Path, data: bytes) -> None:
@@ -42,12 +100,22 @@ def create_private(path: Path, data: bytes) -> None:
             f"{path} appeared while bootstrap was running",
             "another program is writing there; run bootstrap again",
         ) from None
+    except OSError as exc:
+        raise local_file_error(path, exc) from None
     try:
         os.fchmod(fd, 0o600)
-        os.write(fd, data)
+        view = memoryview(data)
+        while view:  # a short write (a disk filling up) must not leave half a key
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
-    finally:
+    except BaseException as exc:
         os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # never leave an empty or torn file of ours (a 0-byte key)
+        if isinstance(exc, OSError):
+            raise local_file_error(path, exc) from None
+        raise
+    os.close(fd)
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600, backup: bool = False) -> None:
@@ -64,6 +132,30 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600, backup: bool = Fals
             f"{path} points to {target}, whose folder {target.parent} does not exist",
             f"create {target.parent} or fix the link, then run again",
         )
+    if target.is_dir():
+        raise local_file_error(path, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
+    with as_local_file_error(path):
+        _replace(path, target, data, mode, backup)
+
+
+# A temporary file of ours older than this was left by a run that was killed mid-write.
+STALE_TMP_SECONDS = 600
+
+
+def _sweep_stale_tmp(target: Path) -> None:
+    """Remove `.NAME.*.tmp` files that a killed run left beside `target` (never a fresh one:
+    another run may be writing it right now)."""
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                info = leftover.lstat()
+                if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_TMP_SECONDS:
+                    leftover.unlink()
+
+
+def _replace(path: Path, target: Path, data: bytes, mode: int, backup: bool) -> None:
+    _sweep_stale_tmp(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         os.fchmod(fd, mode)
@@ -104,6 +196,8 @@ def read_text_exact(path: Path) -> str | None:
             return decode(handle.read())
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise local_file_error(path, exc, "read") from None
 
 
 def decode(data: bytes) -> str:
@@ -137,7 +231,8 @@ def locked(directory: Path) -> Iterator[None]:
     """
     if not directory.is_dir():
         ensure_private_dir(directory)
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    with as_local_file_error(directory, "lock the folder"):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

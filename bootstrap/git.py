@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import selectors
 import shutil
 import signal
 import subprocess
@@ -19,12 +20,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bootstrap import waits
+
 PUBLICKEY_DENIED = "Permission denied (publickey"
 # IAM→CodeCommit propagation of a new key takes about 10 s; give it up to a minute.
 PROPAGATION_WINDOW = 60.0
 _BACKOFF = (2.0, 4.0, 8.0, 12.0, 16.0, 18.0)
+# A throw-away test clone's folder in $TMPDIR: `bootstrap-clone-PID-…`, swept once PID is gone.
+SCRATCH_PREFIX = "bootstrap-clone-"
 # How long git may take to clean up after the Ctrl-C we pass on, before it is killed.
 STOP_GRACE = 5.0
+
+
+# The line a run that hit its bound ends with, for the diagnosis to read (rules.py).
+TIMED_OUT = "bootstrap: git had not finished after {seconds} s, and was stopped"
 
 
 @dataclass(frozen=True)
@@ -40,11 +49,15 @@ Runner = Callable[[list[str], dict[str, str], bool], GitRun]
 def run_git(args: list[str], env: dict[str, str], show_progress: bool) -> GitRun:
     """Run git with no terminal; keep its stderr for diagnosis, echoing it when asked.
 
-    If we are interrupted (Ctrl-C) while git runs, git is stopped before we go on: in its own
-    session, it never saw the Ctrl-C, and would otherwise carry on without us.
+    The run is bounded (waits.git_run(), seconds): a server that never answers ends it, and
+    its stderr then ends with the TIMED_OUT line. If we are interrupted (Ctrl-C) while git runs,
+    git is stopped before we go on: in its own session, it never saw the Ctrl-C, and would
+    otherwise carry on without us.
     """
+    limit = waits.git_run()
+    deadline = time.monotonic() + limit
     process = subprocess.Popen(
-        ["git", *args],
+        [*dies_with_us(), "git", *args],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -54,19 +67,46 @@ def run_git(args: list[str], env: dict[str, str], show_progress: bool) -> GitRun
     stderr = process.stderr
     assert stderr is not None
     chunks = []
+    timed_out = False
     try:
-        for chunk in iter(lambda: os.read(stderr.fileno(), 4096), b""):
-            chunks.append(chunk)
-            if show_progress:
-                sys.stderr.buffer.write(chunk)
-                sys.stderr.flush()
-        returncode = process.wait()
+        with selectors.DefaultSelector() as selector:
+            selector.register(stderr, selectors.EVENT_READ)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(left):
+                    timed_out = True
+                    break
+                chunk = os.read(stderr.fileno(), 4096)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                if show_progress:
+                    with contextlib.suppress(BrokenPipeError):  # a reader that left
+                        sys.stderr.buffer.write(chunk)
+                        sys.stderr.flush()
+        if not timed_out:
+            try:
+                returncode = process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                timed_out = True  # closed its stderr but went on (a daemonised child)
+        if timed_out:
+            stop(process)
+            returncode = process.returncode if process.returncode else -signal.SIGKILL
+            chunks.append(f"\n{TIMED_OUT.format(seconds=limit)}\n".encode())
     except BaseException:
         stop(process)
         raise
     finally:
         stderr.close()
     return GitRun(returncode, b"".join(chunks).decode(errors="replace"))
+
+
+def dies_with_us() -> list[str]:
+    """`setpriv --pdeathsig KILL --`, where there is setpriv (util-linux): git, in a session of
+    its own, is killed when we are (a SIGKILL gives us no chance to stop it), instead of going
+    on to finish a clone nobody will remove. Without setpriv, the scratch sweep cleans up."""
+    found = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    return [found, "--pdeathsig", "KILL", "--"] if found else []
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -152,11 +192,39 @@ def test_clone(
         if result.returncode != 0:
             target.remove_partial()
     else:
-        with tempfile.TemporaryDirectory(prefix="bootstrap-clone-") as scratch:
+        sweep_scratch()
+        with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
             result = into(Path(scratch) / "repo")
     if result.returncode != 0:
         raise GitFailed(result, url)
     return result
+
+
+def sweep_scratch(folder: Path | None = None) -> list[Path]:
+    """Remove the scratch folders of earlier runs that were killed before they could: ours
+    (`bootstrap-clone-PID-…`, owned by this user) whose process is gone. Returns them."""
+    folder = folder or Path(tempfile.gettempdir())
+    swept = []
+    with contextlib.suppress(OSError):
+        for entry in folder.glob(f"{SCRATCH_PREFIX}*-*"):
+            pid = entry.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_dir() and not entry.is_symlink() and entry.stat().st_uid == os.getuid():
+                    shutil.rmtree(entry)
+                    swept.append(entry)
+    return swept
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 @dataclass(frozen=True)

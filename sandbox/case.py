@@ -103,6 +103,18 @@ class SandboxCase:
         self.mfa_serial, self.mfa_seed = serial, seed
         return serial, seed
 
+    def expire_mfa_session(self) -> Path:
+        """The MFA session ran out: STS ends it, and the cache's own expiry is put in the past
+        (the cache stays 0600, as written). The cache file."""
+        if self.sts is None:
+            raise RuntimeError("call use_sts() first")
+        self.sts.expire_all()
+        [cache] = (self.home / ".aws" / "bootstrap" / "mfa").glob("*.json")
+        document = json.loads(cache.read_text())
+        document["expires"] = "2000-01-01T00:00:00+00:00"
+        cache.write_text(json.dumps(document))
+        return cache
+
     def mfa_code(self, at: float | None = None) -> str:
         """The code the user's device shows at Unix time `at` (now); after enable_mfa."""
         if self.mfa_seed is None:
@@ -210,6 +222,11 @@ class SandboxCase:
     def put_user_policy(self, document: dict[str, Any], name: str = "sandbox-policy") -> None:
         self.iam.put_user_policy(self.user_name, name, document)
 
+    def put_service_control_policy(self, document: dict[str, Any]) -> None:
+        """An AWS Organizations SCP over this user's account: the CodeCommit double enforces it,
+        and nothing the tool may read shows it (as with real SCPs, for a member account)."""
+        self.server.set_service_control_policies(self.user_name, [document])
+
     def snapshot(self) -> dict[str, tuple[bytes, int]]:
         """Every file and folder under home with its bytes and mode: compare before and after."""
         return {
@@ -255,6 +272,19 @@ class SandboxCase:
             text=True,
             check=check,
             timeout=300,
+        )
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """Start the tool (`python -m bootstrap ARGS`, as `run` does) without waiting: for tests
+        that stop it at a chosen point (sandbox/stop_at.py). Read it with communicate()."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "bootstrap", *args],
+            env=self.env,
+            cwd=self.home,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     def git(
@@ -311,5 +341,5 @@ class SandboxCase:
         report = json.loads(done.stdout)
         if checked:
             assert report["ok"] is (done.returncode == 0)
-        checks = {check["name"]: check for check in report["checks"]}
+        checks = {check["step"]: check for check in report["steps"]}
         return done.returncode, checks

@@ -43,6 +43,18 @@ IMPLICIT_DENY = (
     "Access denied: User: {user_arn} is not authorized to perform: {action} on resource: "
     "{resource} because no identity-based policy allows the {action} action"
 )
+# Organizations SCPs (a filter above identity policies; doctor cannot read them). The wording
+# follows IAM's "access denied error messages" page; CodeCommit's own over SSH is not confirmed.
+SCP_EXPLICIT_DENY = (
+    "Access denied: User: {user_arn} is not authorized to perform: {action} on resource: "
+    "{resource} with an explicit deny in a service control policy"
+)
+SCP_IMPLICIT_DENY = (
+    "Access denied: User: {user_arn} is not authorized to perform: {action} on resource: "
+    "{resource} because no service control policy allows the {action} action"
+)
+# STATE/organizations/USER.json: the SCPs over that user's account (a JSON list of documents).
+SCP_DIR = "organizations"
 KMS_DENY = (
     "Access denied: User is not authorized for the KMS default master key for CodeCommit "
     "'alias/aws/codecommit' in your account"
@@ -172,20 +184,30 @@ def check_access(
     region: str,
     account_id: str,
     context: Mapping[str, str] | None = None,
+    scps: list[dict[str, Any]] | None = None,
 ) -> tuple[int, str]:
     """(0, "") if CodeCommit would serve the request, else (exit code, CodeCommit's message).
 
     `context` is the request context the policies see; by default what an SSH key owner's
-    request has (the SSH double's). The HTTPS double passes its own: with a long-term access key
-    `aws:MultiFactorAuthPresent` is absent, not "false".
+    request has (the SSH double's): no `aws:MultiFactorAuthPresent` at all, as for every request
+    signed with a long-term key (IAM user guide, "AWS global condition context keys"), so a Deny
+    on plain Bool "false" misses it and an Allow on Bool "true" never grants it. The HTTPS double
+    passes its own: absent for a long-term access key, "true" for an MFA session.
     """
     resource = f"arn:aws:codecommit:{region}:{account_id}:{request.repo}"
     if context is None:
-        context = {"aws:MultiFactorAuthPresent": "false", "aws:username": user_arn.split("/")[-1]}
+        context = {"aws:username": user_arn.split("/")[-1]}
+    fields = {"user_arn": user_arn, "action": request.action, "resource": resource}
+    if scps is not None:  # an SCP must allow too, and its Deny wins
+        decision = evaluate(scps, request.action, resource, context)
+        if decision is not Decision.ALLOW:
+            template = (
+                SCP_EXPLICIT_DENY if decision is Decision.EXPLICIT_DENY else SCP_IMPLICIT_DENY
+            )
+            return EXIT_REFUSED, template.format(**fields)
     decision = evaluate(documents, request.action, resource, context)
     if decision is not Decision.ALLOW:
         template = EXPLICIT_DENY if decision is Decision.EXPLICIT_DENY else IMPLICIT_DENY
-        fields = {"user_arn": user_arn, "action": request.action, "resource": resource}
         return EXIT_REFUSED, template.format(**fields)
     # CodeCommit calls KMS on the user's behalf. The AWS managed key's key policy allows use via
     # the service, so no identity allow is needed: only an explicit deny blocks it.
@@ -194,6 +216,14 @@ def check_access(
     if evaluate(documents, request.kms_action, kms_resource, kms_context) is Decision.EXPLICIT_DENY:
         return EXIT_REFUSED, KMS_DENY
     return 0, ""
+
+
+def service_control_policies(state: Path, user_name: str) -> list[dict[str, Any]] | None:
+    """The SCPs a test put over this user's account (GitHost.set_service_control_policies)."""
+    path = state / SCP_DIR / f"{user_name}.json"
+    if not path.exists():
+        return None  # no organization: nothing filters
+    return list(json.loads(path.read_text(encoding="utf-8")))
 
 
 def git_env(base: Mapping[str, str]) -> dict[str, str]:
@@ -233,6 +263,7 @@ def decide(
         user_arn=user_arn,
         region=region,
         account_id=account_id,
+        scps=service_control_policies(repos_dir.parent, user_name),
     )
     if code:
         return Outcome(code, message)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import subprocess
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sandbox.gitaccess import ACCESS_LOG, KEYS_LOG, repo_path
+from sandbox.gitaccess import ACCESS_LOG, KEYS_LOG, SCP_DIR, repo_path
 
 # A fixed identity and date so repos are reproducible and never read the machine's git config.
 GIT_IDENTITY = {
@@ -124,6 +125,15 @@ class GitHost:
         if path.exists():
             raise FileExistsError(f"repository {name} already exists at {path}")
         return create_bare_repo(path, name)
+
+    def set_service_control_policies(self, user_name: str, documents: list[Any]) -> None:
+        """Put AWS Organizations SCPs over `user_name`'s account, as both doubles enforce them
+        (gitaccess.service_control_policies). Written whole, then renamed: never half-read."""
+        folder = self.workdir / SCP_DIR
+        folder.mkdir(exist_ok=True)
+        tmp = folder / f".{user_name}.json.tmp"
+        tmp.write_text(json.dumps(documents), encoding="utf-8")
+        tmp.replace(folder / f"{user_name}.json")
 
     def clone_url(self, name: str) -> str:
         return f"ssh://{self.host}/v1/repos/{name}"

@@ -97,6 +97,9 @@ class MotoIam:
     def start(self) -> MotoIam:
         from moto.server import ThreadedMotoServer
 
+        from sandbox import moto_fixes
+
+        moto_fixes.apply()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
         self._server = ThreadedMotoServer(ip_address=LOCALHOST, port=0, verbose=False)
         self._server.start()

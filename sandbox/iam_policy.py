@@ -5,14 +5,15 @@ the tests judge the tool's advice with this one, so a shared bug cannot grade it
 
 Covered: Effect Allow/Deny; Action/NotAction and Resource/NotResource (a string or a list, `*`
 and `?` wildcards; actions match case-insensitively); Statement as a list or one object;
-condition operators Bool, Null, StringEquals, StringNotEquals, StringLike, StringNotLike and
-ArnLike (treated as StringLike), each also with the IfExists suffix; `${key}` policy variables
-from the request context. Keys in one condition block AND together; a key's values OR together
-(for the Not operators: no value may match). Explicit deny wins; no allow is an implicit deny.
+condition operators Bool, Null, StringEquals, StringNotEquals, StringLike, StringNotLike,
+ArnLike (treated as StringLike) and the Numeric ones (for aws:MultiFactorAuthAge), each also
+with the IfExists suffix; `${key}` policy variables from the request context. Keys in one
+condition block AND together; a key's values OR together (for the Not operators: no value may
+match). Explicit deny wins; no allow is an implicit deny.
 
 Context values are single strings. A missing key: the IfExists form is true; the Not operators
 are true (nothing matches); all others are false; Null tests presence itself.
-Not covered: multi-valued keys (ForAllValues/ForAnyValue), numeric/date/IP operators, principals,
+Not covered: multi-valued keys (ForAllValues/ForAnyValue), date/IP operators, principals,
 permissions boundaries, SCPs, session policies, resource policies.
 """
 
@@ -74,8 +75,46 @@ def _string_like(actual: str, wanted: str) -> bool:
     return _glob(wanted, actual)
 
 
+def _numbers(actual: str, wanted: str) -> tuple[float, float] | None:
+    try:
+        return float(actual), float(wanted)
+    except ValueError:
+        return None  # not a number: never matches
+
+
+def _numeric_less(actual: str, wanted: str) -> bool:
+    pair = _numbers(actual, wanted)
+    return pair is not None and pair[0] < pair[1]
+
+
+def _numeric_at_most(actual: str, wanted: str) -> bool:
+    pair = _numbers(actual, wanted)
+    return pair is not None and pair[0] <= pair[1]
+
+
+def _numeric_equals(actual: str, wanted: str) -> bool:
+    pair = _numbers(actual, wanted)
+    return pair is not None and pair[0] == pair[1]
+
+
+def _numeric_more(actual: str, wanted: str) -> bool:
+    pair = _numbers(actual, wanted)
+    return pair is not None and pair[0] > pair[1]
+
+
+def _numeric_at_least(actual: str, wanted: str) -> bool:
+    pair = _numbers(actual, wanted)
+    return pair is not None and pair[0] >= pair[1]
+
+
 # operator base name -> (value test, negated)
 _OPERATORS = {
+    "NumericLessThan": (_numeric_less, False),
+    "NumericLessThanEquals": (_numeric_at_most, False),
+    "NumericEquals": (_numeric_equals, False),
+    "NumericNotEquals": (_numeric_equals, True),
+    "NumericGreaterThan": (_numeric_more, False),
+    "NumericGreaterThanEquals": (_numeric_at_least, False),
     "Bool": (_bool, False),
     "StringEquals": (_string_equals, False),
     "StringNotEquals": (_string_equals, True),

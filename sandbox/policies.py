@@ -92,3 +92,38 @@ NARROW_FIX = _with_block(
         },
     }
 )
+
+
+# MFA required through Allow conditions instead of a Deny (FACTS: "MFA is also enforced without a
+# Deny"): everything is granted, but only with MFA. SSH git then meets an implicit deny.
+ALLOW_ALL_WITH_MFA: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "AllowEverythingWithMFA",
+            "Effect": "Allow",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        }
+    ],
+}
+# The same through NotAction, with a recent MFA required (an hour).
+ALLOW_ALL_BUT_IAM_WITH_RECENT_MFA: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "AllowAllButIamWithRecentMFA",
+            "Effect": "Allow",
+            "NotAction": "iam:*",
+            "Resource": "*",
+            "Condition": {
+                "Bool": {"aws:MultiFactorAuthPresent": "true"},
+                "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+            },
+        }
+    ],
+}
+# A deny-unless-MFA statement on plain Bool (not BoolIfExists): requests signed with long-term
+# keys, SSH included, carry no aws:MultiFactorAuthPresent, so it never matches them.
+BOOL_ONLY_MFA_POLICY = _with_block({"Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}})

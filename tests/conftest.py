@@ -32,6 +32,10 @@ Function scope (fresh per test; isolation by unique names on the shared servers)
 - `sandbox_factory`: make(kind="openssh", region="us-east-1", grant_git=True,
   write_aws_files=True) -> a new SandboxCase (own home, own IAM user) on the pool's server for
   that kind and region; for tests that need two developers, another region, or no AWS files.
+- `fault_proxy`: a sandbox.fault_proxy.FaultProxy in front of moto (per test): `use_for(env)`
+  routes a case's IAM/STS calls through it; `inject(action, kind, count)` breaks them (500,
+  throttle, reset, truncate, lost, stall), `when(action, callback, acted=False)` calls back as a
+  request arrives (sandbox/stop_at.py stops the tool there), `seen(action)` counts them.
 - `ssh_home`: an ssh_home.SshHome, a temporary home that the real ssh (run by this process)
   takes for the account's; for in-process ssh config tests.
 - `stubbed_iam`: (IAM client, botocore Stubber): a client with fake credentials whose requests
@@ -58,6 +62,7 @@ from ssh_home import SshHome, use_home
 from bootstrap.aws.iam import Aws
 from sandbox.case import SandboxCase
 from sandbox.connect_proxy import ConnectProxy
+from sandbox.fault_proxy import FaultProxy
 from sandbox.https_codecommit import HttpsCodeCommit
 from sandbox.iam import MotoIam
 from sandbox.paramiko_server import ParamikoCodeCommit
@@ -201,6 +206,14 @@ def sandbox_case(
     moto_iam: MotoIam, codecommit_server: OpenSshCodeCommit, tmp_path: Path
 ) -> SandboxCase:
     return SandboxCase.create(tmp_path / "home", moto_iam, codecommit_server)
+
+
+@pytest.fixture
+def fault_proxy(moto_iam: MotoIam, tmp_path: Path) -> Iterator[FaultProxy]:
+    """A sandbox.fault_proxy.FaultProxy in front of moto, for one test: `proxy.use_for(env)`
+    sends a case's IAM and STS calls through it; `inject` and `when` break chosen requests."""
+    with FaultProxy(tmp_path / "faults", moto_iam.endpoint) as proxy:
+        yield proxy
 
 
 @pytest.fixture

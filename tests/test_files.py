@@ -166,3 +166,15 @@ def test_lock_excludes_another_process_until_released(tmp_path: Path) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free now
     finally:
         os.close(fd)
+
+
+def test_a_temporary_file_left_by_a_killed_write_is_swept(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    stale, fresh = tmp_path / ".config.abc123.tmp", tmp_path / ".config.def456.tmp"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"being written")
+    old = os.stat(fresh).st_mtime - files.STALE_TMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    files.atomic_write(config, b"Host x\n")
+    assert not stale.exists() and fresh.exists()
+    assert config.read_bytes() == b"Host x\n"

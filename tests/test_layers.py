@@ -16,6 +16,7 @@ PURE = (
     "bootstrap.policy.documents",
     "bootstrap.policy.evaluation",
     "bootstrap.policy.mfa_policy",
+    "bootstrap.policy.mfa_grants",
     "bootstrap.diagnosis.context",
     "bootstrap.diagnosis.denies",
     "bootstrap.diagnosis.rules",

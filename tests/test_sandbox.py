@@ -3,6 +3,7 @@ CodeCommit before they can judge the tool."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -135,6 +136,13 @@ def allowed_when(condition: dict[str, Any], context: dict[str, str]) -> bool:
         ({"StringEquals": {"a": "1", "b": "2"}}, {"a": "1", "b": "2"}, True),  # keys AND
         ({"StringEquals": {"a": "1", "b": "2"}}, {"a": "1"}, False),
         ({"StringEquals": {"k": "${aws:username}"}}, {"k": "bob", "aws:username": "bob"}, True),
+        # aws:MultiFactorAuthAge: numeric, and absent without MFA (then only IfExists holds).
+        ({"NumericLessThan": {"k": "3600"}}, {"k": "60"}, True),
+        ({"NumericLessThan": {"k": "3600"}}, {"k": "3600"}, False),
+        ({"NumericLessThan": {"k": "3600"}}, {}, False),
+        ({"NumericLessThanIfExists": {"k": "3600"}}, {}, True),
+        ({"NumericGreaterThanEquals": {"k": "10"}}, {"k": "10"}, True),
+        ({"NumericLessThan": {"k": "3600"}}, {"k": "soon"}, False),
     ],
 )
 def test_condition_operators(
@@ -163,7 +171,7 @@ def test_a_literal_action_matches_itself_in_any_case(action: str) -> None:
 
 def test_unsupported_operator_is_an_error_not_a_silent_match() -> None:
     with pytest.raises(UnsupportedCondition):
-        allowed_when({"NumericLessThan": {"k": "3"}}, {"k": "1"})
+        allowed_when({"DateLessThan": {"k": "2030-01-01T00:00:00Z"}}, {"k": "1"})
 
 
 # --- the field report, evaluated --------------------------------------------------------------
@@ -220,6 +228,33 @@ def test_fixes_still_deny_everything_else_without_mfa() -> None:
     assert evaluate([NARROW_FIX], "kms:Decrypt", "*", VIA_CODECOMMIT) is not (
         Decision.EXPLICIT_DENY
     )
+
+
+def test_the_ssh_doubles_requests_carry_no_mfa_key() -> None:
+    # Signed with a long-term key: a Deny on plain Bool "false" misses it, BoolIfExists hits it,
+    # and an Allow on Bool "true" never grants it.
+    bool_only = copy.deepcopy(MFA_POLICY)
+    bool_only["Statement"][-1]["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "false"}}
+    assert access(bool_only) == (0, "")
+    assert access(MFA_POLICY)[0] == EXIT_REFUSED
+    with_mfa_only = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+            }
+        ]
+    }
+    code, message = check_access(
+        [with_mfa_only],
+        GitRequest("git-upload-pack", "r"),
+        user_arn=f"arn:aws:iam::{ACCOUNT}:user/u",
+        region="us-east-1",
+        account_id=ACCOUNT,
+    )
+    assert code == EXIT_REFUSED and "because no identity-based policy allows" in message
 
 
 def test_implicit_deny_message() -> None:

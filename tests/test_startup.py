@@ -1,8 +1,9 @@
 """`bootstrap --help`, `--version` and argument errors start instantly: no heavy import.
 
 Measured with `python -X importtime`, which lists every module a run imports: boto3, botocore,
-paramiko, questionary and cryptography must not be among them. Every command in cli.COMMANDS is
-covered, so a new command is checked the day it is added. A list of modules, never a time.
+paramiko, questionary and cryptography (nor shtab) must not be among them. Every command in
+cli.COMMANDS is covered, so a new command is checked the day it is added. A list of modules,
+never a time.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import pytest
 
 from bootstrap import __version__, cli
 
-HEAVY = ("boto3", "botocore", "paramiko", "questionary", "cryptography")
+# shtab is not heavy, but only `bootstrap completion` needs it, so only it may load it.
+HEAVY = ("boto3", "botocore", "paramiko", "questionary", "cryptography", "shtab")
 
 
 def command_names() -> list[str]:
@@ -155,6 +157,16 @@ def test_bad_init_value_is_refused_before_anything_heavy(
     assert message in done.stderr
     assert heavy_in(modules) == []
     assert list(home.iterdir()) == []  # nothing written to the home either
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_script_loads_shtab_and_nothing_heavy(shell: str, home: Path) -> None:
+    """The script is printed in every shell that evals it at start-up: shtab, never botocore
+    (its region list is read as plain JSON)."""
+    done, modules = run_timed_imports("completion", shell, home=home)
+    assert done.returncode == 0, done.stderr
+    assert "bootstrap" in done.stdout
+    assert heavy_in(modules) == ["shtab"]
 
 
 def test_the_check_sees_a_heavy_import(home: Path) -> None:

@@ -125,15 +125,33 @@ def resolve(region: str) -> Endpoint:
     return Endpoint(region, "aws", _DEFAULT_SUFFIX, False)
 
 
-def codecommit_regions() -> list[str]:
-    """Every region where botocore lists CodeCommit, FIPS pseudo-regions left out."""
+def codecommit_regions(partitions: list[dict[str, Any]] | None = None) -> list[str]:
+    """Every region where botocore lists CodeCommit, FIPS pseudo-regions left out; from
+    `partitions` when given (botocore's endpoints data, read without importing botocore)."""
     regions: list[str] = []
-    for partition in _partitions():
+    for partition in _partitions() if partitions is None else partitions:
         service = partition.get("services", {}).get("codecommit", {})
         for name in service.get("endpoints", {}):
             if _REGION_SHAPE.match(name):
                 regions.append(name)
     return sorted(regions)
+
+
+_DIRECTIONS = ("Central", "East", "West", "North", "South", "Northwest", "Southeast")
+
+
+def region_places() -> dict[str, str]:
+    """Each region's place, as botocore describes it ("Europe (Milan)" → "Milan"): what people
+    know a region by, and type to find it in the wizard's list."""
+    places: dict[str, str] = {}
+    for partition in _partitions():
+        for name, region in partition.get("regions", {}).items():
+            description = str(region.get("description", ""))
+            inside = re.search(r"\(([^)]*)\)", description)
+            place = inside.group(1) if inside else description
+            # "Canada (Central)": the city-less ones keep their country.
+            places[name] = description if place in _DIRECTIONS else place
+    return places
 
 
 def unknown_region_warning(endpoint: Endpoint) -> str | None:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from bootstrap import waits
+from bootstrap.aws import unanswered
 from bootstrap.errors import IamError, IdentityError
 
 CREDENTIAL_CODES = frozenset(
@@ -32,6 +34,11 @@ class KeyLimitReached(IamError):
 
 class DuplicateKey(IamError):
     """IAM already holds this key material for this user."""
+
+
+class NoAnswer(IdentityError):
+    """AWS's answer never came (a timeout, a dropped connection, an unreadable or 5xx answer):
+    whether it acted is not known, so whoever asked must look before going on."""
 
 
 @dataclass(frozen=True)
@@ -63,10 +70,12 @@ def translated(whose: Whose, region: str, action: str, user: str | None = None) 
     """botocore's exceptions, raised inside, as BootstrapErrors that name whose credentials and
     what to do."""
     import botocore.exceptions as bx
+    from botocore.parsers import ResponseParserError
 
     who, flag = whose.source, whose.profile_flag
     try:
-        yield
+        with unanswered.said_while_waiting(action):
+            yield
     except bx.NoCredentialsError:
         raise IdentityError(
             f"no AWS credentials found for {who}",
@@ -83,8 +92,39 @@ def translated(whose: Whose, region: str, action: str, user: str | None = None) 
             f"could not reach {url} (region '{region}')",
             "check --region and your network or proxy settings",
         ) from None
+    except (bx.HTTPClientError, ResponseParserError) as exc:
+        raise no_answer(exc, action) from None
     except bx.ClientError as exc:
         raise client_error(exc, whose, action, user) from None
+
+
+def no_answer(exc: BaseException, action: str) -> NoAnswer:
+    """A request whose answer never came, or came unreadable: one line, exit 3."""
+    import botocore.exceptions as bx
+
+    what = unanswered.label(action)
+    url = getattr(exc, "kwargs", {}).get("endpoint_url") or "AWS"
+    if isinstance(exc, bx.ReadTimeoutError):
+        return NoAnswer(
+            f"{url} did not answer {what} within {waits.aws_read()} s, {waits.AWS_ATTEMPTS} times",
+            "check your network or proxy, then run again (on a slow link, set "
+            f"{waits.AWS_ENV} to more seconds)",
+        )
+    if isinstance(exc, bx.ConnectionClosedError):
+        return NoAnswer(
+            f"the connection to {url} was closed before AWS answered {what}, "
+            f"{waits.AWS_ATTEMPTS} times",
+            "check your network or proxy (something on the way cuts the connection), "
+            "then run again",
+        )
+    if not isinstance(exc, bx.HTTPClientError):  # ResponseParserError
+        return NoAnswer(
+            f"AWS's answer to {what} was cut short or garbled, and could not be read",
+            "run again; if it goes on, check for a proxy that alters the traffic to AWS",
+        )
+    return NoAnswer(
+        f"the request {what} to {url} failed: {exc}", "check your network or proxy, then run again"
+    )
 
 
 def client_error(exc: Any, whose: Whose, action: str, user: str | None) -> Exception:
@@ -125,11 +165,14 @@ def client_error(exc: Any, whose: Whose, action: str, user: str | None) -> Excep
         )
     if code in ("AccessDenied", "AccessDeniedException"):
         return IamError(
-            f"IAM denied iam:{action} for user '{user}' ({message})",
+            f"IAM denied {unanswered.label(action)} for user '{user}' ({message})",
             "ask an administrator for the AWS managed policy IAMUserSSHKeys "
             "(it lets users manage their own SSH keys)",
         )
-    return IamError(f"iam:{action} failed: {code}: {message}", "run again with --debug")
+    failed = f"{unanswered.label(action)} failed: {code}: {message}"
+    if unanswered.is_sts(action):  # who we are could not be told: an identity failure
+        return IdentityError(failed, "run again; if it goes on, run again with --debug")
+    return IamError(failed, "run again with --debug")
 
 
 def error_code(exc: BaseException) -> str | None:

@@ -134,8 +134,27 @@ class Aws:
         )
 
     def upload_key(self, user: str, public_line: str) -> RegisteredKey:
+        """Raises failures.NoAnswer when IAM may have acted without our hearing it."""
+        import botocore.exceptions as bx
+        from botocore.parsers import ResponseParserError
+
         with self._errors("UploadSSHPublicKey", user):
-            reply = self.iam.upload_ssh_public_key(UserName=user, SSHPublicKeyBody=public_line)
+            try:
+                reply = self.iam.upload_ssh_public_key(UserName=user, SSHPublicKeyBody=public_line)
+            except (bx.HTTPClientError, ResponseParserError) as exc:
+                raise failures.NoAnswer(
+                    f"IAM's answer to iam:UploadSSHPublicKey never arrived ({type(exc).__name__})",
+                    "run again when AWS answers",
+                ) from None
+            except bx.ClientError as exc:
+                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+                if status < 500:
+                    raise
+                raise failures.NoAnswer(
+                    f"IAM answered iam:UploadSSHPublicKey with HTTP {status} "
+                    f"({failures.error_code(exc)})",
+                    "run again when AWS answers",
+                ) from None
         key = reply["SSHPublicKey"]
         return RegisteredKey(
             key["SSHPublicKeyId"], key["Status"], str(key["UploadDate"]), key["SSHPublicKeyBody"]

@@ -68,13 +68,15 @@ def choose_region(detected: str | None, chooser: Chooser) -> str:
         if detected:
             return endpoints.check_region_shape(detected)
         raise MissingAnswer("--region", "the AWS region of the repository")
-    choices = endpoints.codecommit_regions()
-    if detected and detected not in choices:
-        choices.insert(0, detected)  # botocore may not list a new region yet
-    picked = chooser.select(
-        "AWS region of the repository", choices, default=detected or "us-east-1"
-    )
-    return endpoints.check_region_shape(picked)
+    regions = endpoints.codecommit_regions()
+    if detected and detected not in regions:
+        regions.insert(0, detected)  # botocore may not list a new region yet
+    places = endpoints.region_places()
+    # "eu-south-1  Milan": a region is found by its code or its city, and fits 40 columns.
+    labels = {f"{code}  {places[code]}" if places.get(code) else code: code for code in regions}
+    default = next(label for label, code in labels.items() if code == (detected or "us-east-1"))
+    picked = chooser.select("AWS region", list(labels), default=default)
+    return endpoints.check_region_shape(labels.get(picked, picked))
 
 
 def resolve_region(

@@ -1,16 +1,17 @@
 """Is this public key registered to the IAM user? Find it by key material, or upload it.
 
 Real IAM refuses a duplicate (DuplicateSSHPublicKey) and a sixth key (LimitExceeded); both are
-handled here. A key is never deleted or reactivated behind the user's back.
+handled here, and so is an upload whose answer never came. A key is never deleted or
+reactivated behind the user's back: `withdraw` takes out only what a failed run put in.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bootstrap.aws.failures import DuplicateKey, KeyLimitReached
+from bootstrap.aws.failures import DuplicateKey, KeyLimitReached, NoAnswer
 from bootstrap.aws.iam import Aws, Identity, RegisteredKey
-from bootstrap.errors import IamError, IdentityError
+from bootstrap.errors import BootstrapError, IamError, IdentityError
 from bootstrap.ssh.keys import PublicKey
 
 IAM_KEY_LIMIT = 5
@@ -106,15 +107,53 @@ def check(found: Registration) -> None:
 
 
 def upload(aws: Aws, user: str, public: PublicKey) -> tuple[RegisteredKey, bool]:
-    """Register the key. Returns (key, uploaded): False if IAM already had it."""
+    """Register a key that the look did not find in IAM. Returns (key, True): whatever IAM
+    holds of it afterwards, this run put there.
+
+    An answer that never came is settled by looking the key up by its material: IAM may have
+    acted. A retry that meets DuplicateSSHPublicKey met this run's own first attempt.
+    """
     try:
         return aws.upload_key(user, public.line), True
     except DuplicateKey:
-        # Registered between our look and our upload (another machine, another run).
         found = find(aws, user, public, None)
         if found.match is None:
             raise
         check(found)
-        return found.match, False
+        return found.match, True
     except KeyLimitReached:
         raise limit_error(user, aws.list_keys(user)) from None
+    except NoAnswer as lost:
+        return settle(aws, user, public, lost), True
+
+
+def settle(aws: Aws, user: str, public: PublicKey, lost: NoAnswer) -> RegisteredKey:
+    """Did the upload whose answer was `lost` reach IAM? The key if it did; raises if not."""
+    try:
+        found = find(aws, user, public, None)
+    except BootstrapError as error:
+        raise NoAnswer(
+            f"{lost.cause}, and IAM could not be asked whether the key {public.sha256} "
+            f"arrived for user '{user}': {error.cause}",
+            "run again when AWS answers: the private key is kept, so the re-run finds it in IAM "
+            "or uploads it",
+            details={"sha256": public.sha256},
+        ) from None
+    if found.match is None:
+        raise NoAnswer(
+            f"{lost.cause}; IAM does not have the key, so nothing was registered",
+            lost.fix,
+        )
+    return found.match
+
+
+def withdraw(aws: Aws, user: str, public: PublicKey) -> list[str]:
+    """Delete every key of `user` whose material is `public`'s (what a failed run uploaded,
+    whether or not it heard IAM's answer); the ids deleted."""
+    gone = []
+    for listed in aws.list_keys(user):
+        full = aws.get_key(user, listed.key_id)
+        if full is not None and _same_key(full, public):
+            aws.delete_key(user, listed.key_id)
+            gone.append(listed.key_id)
+    return gone

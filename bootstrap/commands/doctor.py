@@ -9,6 +9,8 @@ from bootstrap.commands import flags
 from bootstrap.errors import BootstrapError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from bootstrap.doctor.checkup import Options
 
 
@@ -34,10 +36,16 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "credential sections and the ssh config no bootstrap block, as init set it up; else ssh)",
     )
     parser.add_argument(
-        "--key", metavar="PATH", help="private key path (default ~/.ssh/codecommit_rsa)"
+        "--key",
+        type=flags.given,
+        metavar="PATH",
+        help="private key path (default ~/.ssh/codecommit_rsa)",
     )
     parser.add_argument(
-        "--ssh-config", metavar="PATH", help="ssh config file (default ~/.ssh/config)"
+        "--ssh-config",
+        type=flags.given,
+        metavar="PATH",
+        help="ssh config file (default ~/.ssh/config)",
     )
     parser.add_argument(
         "--passphrase-env",
@@ -69,14 +77,7 @@ def run(args: argparse.Namespace) -> int:
             options = _options(args, protocol)
             checks = checkup.run(options, Aws(options.profile, options.region), emit)
     except BootstrapError as error:
-        failure = output.error_json(error)
-        document = {
-            "command": "doctor",
-            "protocol": protocol,
-            "ok": False,
-            "checks": [],
-            "error": failure,
-        }
+        document = {"command": "doctor", "protocol": protocol}
         return output.end_failed(error, debug=args.debug, document=document if args.json else None)
     if args.json:
         checkup.print_json(checks, protocol=protocol)
@@ -117,12 +118,23 @@ def _options(args: argparse.Namespace, protocol: str) -> Options:
         profile=profile,
         region=region,
         user=args.user,
-        key_path=locations.expand(args.key) if args.key else locations.default_key_path(),
+        key_path=_key_path(args.key, ssh_config or locations.default_ssh_config()),
         ssh_config=ssh_config,
         repo=args.repo,
         passphrase=keys.passphrase_from_env(args.passphrase_env),
         protocol=protocol,
     )
+
+
+def _key_path(flag: str | None, ssh_config: Path) -> Path:
+    """--key; else the key the managed block names, as init uses it; else the default."""
+    from bootstrap import files
+    from bootstrap.ssh import config_plan, locations
+
+    if flag:
+        return locations.expand(flag)
+    named = config_plan.key_path_in_block(files.read_text_exact(ssh_config))
+    return named or locations.default_key_path()
 
 
 def _policy_region(args: argparse.Namespace) -> str:

@@ -19,12 +19,19 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "init",
         "set up SSH access to CodeCommit and test-clone a repository",
         "Create or reuse an RSA key, register it with IAM, write the ssh config block, "
-        "trust the host key, and test-clone a repository. Safe to run again.",
+        "trust the host key, and test-clone a repository (or, for roles and SSO, set up "
+        "HTTPS). Safe to run again. At a terminal, a wizard asks for whatever the flags leave "
+        "open (profile, region, key, repository, ...); a value given by a flag is never "
+        "asked. With --yes, --json or no terminal nothing is asked: a missing value is an "
+        "error naming its flag.",
     )
     flags.add_common_flags(parser)
     parser.add_argument("--repo", help="repository to test-clone")
     parser.add_argument(
-        "--key", metavar="PATH", help="private key path (default ~/.ssh/codecommit_rsa)"
+        "--key",
+        type=flags.given,
+        metavar="PATH",
+        help="private key path (default ~/.ssh/codecommit_rsa)",
     )
     parser.add_argument(
         "--key-bits",
@@ -38,7 +45,10 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="protect a new key with the passphrase in $VAR (never on the command line)",
     )
     parser.add_argument(
-        "--ssh-config", metavar="PATH", help="ssh config file (default ~/.ssh/config)"
+        "--ssh-config",
+        type=flags.given,
+        metavar="PATH",
+        help="ssh config file (default ~/.ssh/config)",
     )
     parser.add_argument("--clone-dir", metavar="DIR", help="keep the test clone in DIR")
     parser.add_argument("--no-clone", action="store_true", help="skip the test clone")
@@ -96,7 +106,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def run(args: argparse.Namespace) -> int:
     from bootstrap.errors import StoppedByUser
-    from bootstrap.init import https_setup, key_choice, pipeline, wizard
+    from bootstrap.init import clone_step, https_setup, key_choice, pipeline, wizard
     from bootstrap.ui import prompts
     from bootstrap.ui.output import Reporter
 
@@ -110,13 +120,20 @@ def run(args: argparse.Namespace) -> int:
         early = None if prompter.interactive else key_choice.early_key(given)
         answers = wizard.resolve_init(given, prompter, note=report.note)
         pipeline.run(answers, prompter, report, early)
+        if not args.dry_run:  # every run that ends well says what to do next
+            report.next_steps += clone_step.closing_lines(
+                answers,
+                report.results,
+                said=any(line.startswith("Next:") for line in report.next_steps),
+            )
     except (BootstrapError, KeyboardInterrupt) as caught:
         # Ctrl-C outside a prompt (while acting) arrives as KeyboardInterrupt, after the
         # setup steps' undo has run.
         error = caught if isinstance(caught, BootstrapError) else StoppedByUser()
         return report.failed(error, args.debug)
-    report.finish()
-    return EXIT_WOULD_CHANGE if args.check and report.changed else EXIT_OK
+    code = EXIT_WOULD_CHANGE if args.check and report.changed else EXIT_OK
+    report.finish(exit_code=code)
+    return code
 
 
 def init_flags(args: argparse.Namespace) -> InitFlags:

@@ -9,11 +9,11 @@ either it is an error naming --code. The credentials are never printed, not even
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from bootstrap.commands import flags
 from bootstrap.errors import EXIT_OK, BootstrapError, MissingAnswer, UsageError
+from bootstrap.results import CREATED, StepResult
 
 DEFAULT_REGION = "us-east-1"  # STS answers in every region; the profile's is used when set
 
@@ -29,7 +29,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "print when it expires. The device is --mfa-serial, else the one iam:ListMFADevices "
         "lists for you.",
     )
-    flags.add_common_flags(parser, mutates=False, per_user=False)
+    flags.add_common_flags(
+        parser,
+        mutates=False,
+        per_user=False,
+        region_help="AWS region to reach STS in (default: $AWS_REGION, $AWS_DEFAULT_REGION, or "
+        "the profile's region, else us-east-1)",
+    )
     parser.add_argument(
         "--code", metavar="CODE", help="the 6-digit code your MFA device shows (for scripts)"
     )
@@ -71,18 +77,18 @@ def run(args: argparse.Namespace) -> int:
                 raise MissingAnswer("--code", "the code your MFA device shows")
             session = mfa_sts.start_asking(starter, prompter.secret, _note)
     except BootstrapError as error:
-        document = None
-        if args.json:
-            document = {"command": "mfa", "ok": False, "error": output.error_json(error)}
+        document = {"command": "mfa"} if args.json else None
         return output.end_failed(error, debug=args.debug, document=document)
+    where = mfa_session.tilde(mfa_session.cache_path(session.profile))
+    summary = f"profile {session.profile}, {session.serial}, {session.describe()}"
+    step = StepResult("mfa session", CREATED, summary, session.as_json())
     if args.json:
-        document = {"command": "mfa", "ok": True, "changed": True, **session.as_json()}
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        doc = output.json_document("mfa", changed=True, steps=[step.as_json()], **session.as_json())
+        output.print_document(doc)
     else:
-        where = mfa_session.tilde(mfa_session.cache_path(session.profile))
+        mark = output.paint("✓", output.GREEN, sys.stdout)
         sys.stdout.write(
-            f"✓ mfa session created: profile {session.profile}, {session.serial}, "
-            f"{session.describe()}\n"
+            f"{mark} mfa session created: {summary}\n"
             f"  cached in {where}; git signs with it until then\n"
         )
     return EXIT_OK

@@ -14,6 +14,7 @@ from typing import Any
 
 from bootstrap.commands import flags
 from bootstrap.errors import EXIT_OK, BootstrapError, StoppedByUser, UsageError
+from bootstrap.results import UNCHANGED, UPDATED, StepResult
 
 IAM_VERSION_LIMIT = 5
 _POLICY_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}|aws):policy/\S+$")
@@ -41,7 +42,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "With no arguments, print a complete MFA-enforcement policy that exempts only what SSH "
         "git needs: codecommit:GitPull/GitPush and KMS calls made through CodeCommit. With "
         "--from or --policy-arn, add those exemptions to an existing policy's deny-unless-MFA "
-        "statements and print the result; --apply stores it as the policy's new default version.",
+        "statements (and, where a statement grants Git only with MFA, a grant of GitPull/GitPush "
+        "without it) and print the result; --apply stores it as the policy's new default version.",
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
@@ -68,7 +70,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         action="store_true",
         help="with --policy-arn: store the patched document as the new default version",
     )
-    flags.add_common_flags(parser, mutates=True, per_user=False)
+    flags.add_common_flags(
+        parser,
+        mutates=True,
+        per_user=False,
+        region_help="AWS region to reach IAM in, for --policy-arn (IAM is global, so any region "
+        "of the policy's partition will do; default: $AWS_REGION, $AWS_DEFAULT_REGION, or the "
+        "profile's region, else us-east-1)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -84,13 +93,38 @@ def run(args: argparse.Namespace) -> int:
         else:
             result = _print_template(args)
     except BootstrapError as error:
-        document = {"command": "policy", "ok": False, "error": output.error_json(error)}
+        document = {"command": "policy", "dry_run": args.dry_run}
         return output.end_failed(
             error, debug=args.debug, document=document if args.json else None, ensure_ascii=False
         )
     if args.json:
-        _emit({"command": "policy", "ok": True, **result})
+        _emit(output.json_document("policy", **_contract(args, result)))
     return EXIT_OK
+
+
+def _contract(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
+    """The contract's keys from what policy did: `changed` (only --apply changes anything),
+    `would_change` (--apply --dry-run), and a `policy` step for --apply; the rest as it was."""
+    changed = bool(result.get("changed")) and bool(args.apply)
+    steps = []
+    if args.apply:
+        would = bool(result.get("would_change"))
+        action = UPDATED if changed or would else UNCHANGED
+        summary = (
+            f"{result['arn']} default version {result.get('version_id') or 'unchanged'}"
+            if not would
+            else f"{result['arn']}: a new default version would be stored"
+        )
+        steps.append(StepResult("policy", action, summary).as_json())
+    own = {key: value for key, value in result.items() if key not in ("changed", "dry_run")}
+    return {
+        **own,
+        # `patched`: the document given needed the exemptions (with or without --apply).
+        "patched": bool(result.get("changed")),
+        "dry_run": bool(args.dry_run) and bool(args.apply),
+        "changed": changed or bool(result.get("would_change")),
+        "steps": steps,
+    }
 
 
 def _check_flags(args: argparse.Namespace) -> None:
@@ -244,8 +278,13 @@ def _aws(args: argparse.Namespace, arn: str) -> Any:
 
 
 def _say(args: argparse.Namespace, line: str) -> None:
-    if not args.json:
-        _out(line + "\n")
+    if args.json:
+        return
+    from bootstrap.ui import output
+
+    if line.startswith("✓ "):  # coloured as every command colours its ✓
+        line = output.paint("✓", output.GREEN, sys.stdout) + line[1:]
+    _out(line + "\n")
 
 
 def _notes(notes: tuple[str, ...]) -> None:

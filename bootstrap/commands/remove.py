@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from typing import TYPE_CHECKING
 
 from bootstrap.commands import flags
-from bootstrap.errors import EXIT_OK, BootstrapError, UsageError
+from bootstrap.errors import EXIT_OK, BootstrapError, StoppedByUser, UsageError
 
 if TYPE_CHECKING:
     from bootstrap.lifecycle.remove import RemovePlan
@@ -51,23 +50,28 @@ def run(args: argparse.Namespace) -> int:
         options = remove.RemoveOptions(args.keep_iam_key, args.delete_key)
         aws = Aws(setup.profile, setup.region)
         with files.locked_unless(args.dry_run, setup.ssh_config.parent):
+            # What a run that held the lock before us did (a rotate, a remove) counts.
+            setup = installed.reread(setup, flags.where(args))
             plan = remove.look(setup, options, aws)
             if plan.iam_keys and not args.dry_run and not args.yes:
-                plan = dataclasses.replace(plan, delete_iam=_confirm(plan, prompter))
+                _confirm(plan, prompter)
             results = plan.steps() if args.dry_run else remove.act(plan, aws)
         for result in results:
             report.step(result)
+        if not args.dry_run:
+            report.next_steps.append("Next: `bootstrap init` sets git access up again")
     except BootstrapError as error:
         return report.failed(error, args.debug)
     report.finish()
     return EXIT_OK
 
 
-def _confirm(plan: RemovePlan, ask: Prompter) -> bool:
-    """Answering no is --keep-iam-key; no terminal and no --yes is an error, before changes."""
+def _confirm(plan: RemovePlan, ask: Prompter) -> None:
+    """Answering no keeps everything, as the question says (--keep-iam-key takes only this
+    machine's setup away); no terminal and no --yes is an error, before changes."""
     question = (
-        f"Delete SSH key {plan.iam_ids} from IAM user {plan.user}? Every machine using it "
-        "loses CodeCommit access"
+        f"Delete SSH key {plan.iam_ids} from IAM user {plan.user} and the setup here? "
+        "Every machine using it loses access; no keeps both (--keep-iam-key: only the setup)"
     )
     if not ask.interactive:
         raise UsageError(
@@ -75,4 +79,5 @@ def _confirm(plan: RemovePlan, ask: Prompter) -> bool:
             "there is no terminal to ask on; nothing was changed",
             "pass --yes to delete it, or --keep-iam-key to keep it",
         )
-    return ask.confirm(question, default=False)
+    if not ask.confirm(question, default=False):
+        raise StoppedByUser()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 from bootstrap.commands import flags
 from bootstrap.errors import EXIT_INCOMPLETE, BootstrapError
@@ -18,20 +17,22 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "show the key, its IAM registration, the ssh config and known_hosts entry",
         "Show the local key (type, bits, SHA256 and MD5 fingerprints), its IAM registration "
         "(and the user's other keys), the managed ssh config block and what `ssh -G` "
-        "resolves, and the known_hosts entry. Changes nothing; --yes and --dry-run are "
-        f"accepted for scripts. Exits 0 when the setup is complete and consistent, "
-        f"{EXIT_INCOMPLETE} when something is missing or disagrees (3 or 4 when IAM could "
-        "not be asked).",
+        "resolves, and the known_hosts entry. Never asks and never changes anything. Exits 0 "
+        f"when the setup is complete and consistent, {EXIT_INCOMPLETE} when something is "
+        "missing or disagrees (3 or 4 when IAM could not be asked).",
     )
-    flags.add_common_flags(parser)
+    flags.add_common_flags(parser, mutates=False)
     flags.add_location_flags(parser)
     parser.set_defaults(handler=run)
 
 
-def _text(checks: list[Any], protocol: str) -> str:
+def _text(checks: list[Any], protocol: str, out: TextIO) -> str:
+    from bootstrap.ui.output import GREEN, RED, paint
+
     lines = []
     for check in checks:
-        lines.append(f"{'✓' if check.ok else '✗'} {check.section:<12} {check.summary}")
+        mark = paint("✓", GREEN, out) if check.ok else paint("✗", RED, out)
+        lines.append(f"{mark} {check.section:<12} {check.summary}")
         if not check.ok and check.fix:
             lines.append(f"  fix: {check.fix}")
     failed = sum(not check.ok for check in checks)
@@ -43,36 +44,47 @@ def _text(checks: list[Any], protocol: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def incomplete(checks: list[Any], code: int) -> BootstrapError:
+    """The `error` of an incomplete setup: the first failed check, and how many failed."""
+    failed = [check for check in checks if not check.ok]
+    first = failed[0]
+    error = BootstrapError(
+        f"the setup is incomplete ({len(failed)} of {len(checks)} checks failed); "
+        f"{first.section}: {first.summary}",
+        first.fix,
+    )
+    error.exit_code = code
+    return error
+
+
 def run(args: argparse.Namespace) -> int:
     from bootstrap.aws.iam import Aws
     from bootstrap.lifecycle import installed, status, status_https
     from bootstrap.ui import output, prompts
 
     try:
-        setup = installed.find(flags.where(args), prompts.for_run(args.yes or args.json))
+        # status never asks: what it cannot find out is an error naming the flag.
+        setup = installed.find(flags.where(args), prompts.NoPrompter())
         https = status_https.is_https(setup)
         if https:
             checks = status_https.gather(setup)
         else:
             checks = status.gather(setup, Aws(setup.profile, setup.region))
     except BootstrapError as error:
-        failure = output.error_json(error)
-        document = {"command": "status", "ok": False, "complete": False, "error": failure}
+        document = {"command": "status", "complete": False}
         return output.end_failed(error, debug=args.debug, document=document if args.json else None)
     code = status.exit_code(checks)
     if args.json:
-        doc = {
-            "command": "status",
-            "ok": code == 0,
-            "complete": code == 0,
-            "protocol": "https" if https else "ssh",
-            "region": setup.region,
-            "checks": [check.as_json() for check in checks],
-            "problems": [
-                {"section": c.section, "cause": c.summary, "fix": c.fix} for c in checks if not c.ok
-            ],
-        }
-        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+        doc = output.json_document(
+            "status",
+            error=incomplete(checks, code) if code else None,
+            exit_code=code,
+            steps=[check.as_json() for check in checks],
+            complete=code == 0,
+            protocol="https" if https else "ssh",
+            region=setup.region,
+        )
+        output.print_document(doc)
     else:
-        sys.stdout.write(_text(checks, "HTTPS" if https else "SSH"))
+        sys.stdout.write(_text(checks, "HTTPS" if https else "SSH", sys.stdout))
     return code

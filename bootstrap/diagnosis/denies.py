@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bootstrap.diagnosis.context import Context, Finding
-from bootstrap.policy import evaluation, mfa_policy
+from bootstrap.policy import evaluation, mfa_grants, mfa_policy
 from bootstrap.policy.documents import NamedPolicy
 
 
 def request_context(context: Context, **extra: str) -> dict[str, str]:
-    """The request as CodeCommit makes it over SSH: never with MFA."""
-    found = {"aws:MultiFactorAuthPresent": "false", **extra}
+    """The request as CodeCommit makes it over SSH: never with MFA. A request signed with a
+    long-term key (an SSH key, an access key) has no aws:MultiFactorAuthPresent at all (IAM user
+    guide, "AWS global condition context keys"), so a Deny on plain Bool "false" misses it."""
+    found = dict(extra)
     if context.user_name:
         found["aws:username"] = context.user_name
     if context.user_arn:
@@ -123,7 +125,7 @@ def _about_mfa(culprit: Culprit, action: str, resource: str, context: Context) -
     """Whether the statement denies only without MFA (with MFA, it lets the request pass)."""
     if mfa_policy.is_mfa_deny(culprit.statement):
         return True
-    with_mfa = {**request_context(context), "aws:MultiFactorAuthPresent": "true"}
+    with_mfa = {**request_context(context), **mfa_grants.WITH_MFA}
     again = find_deny((culprit.policy,), action, resource, with_mfa)
     return again is None or again.index != culprit.index
 
@@ -152,8 +154,32 @@ def kms_deny(context: Context) -> Finding:
     )
 
 
+def find_mfa_grant(
+    policies: tuple[NamedPolicy, ...], action: str, resource: str, ctx: Mapping[str, str]
+) -> Culprit | None:
+    """The statement that would allow the request with MFA, when without MFA nothing does."""
+    found = mfa_grants.granted_only_with_mfa([p.document for p in policies], action, resource, ctx)
+    if found is None:
+        return None
+    named = policies[found.document]
+    return Culprit(named, evaluation.statements(named.document)[found.statement], found.statement)
+
+
 def implicit_deny(action: str, resource: str, context: Context) -> Finding:
     who = f"IAM user {context.user_name}" if context.user_name else "this IAM user"
+    grant = None
+    if context.policies is not None:
+        grant = find_mfa_grant(context.policies, action, resource, request_context(context))
+    if grant is not None:
+        return Finding(
+            f"{grant.describe()} grants {action} on {resource} only with MFA, and "
+            f"{_never_mfa(context)}: without MFA no policy allows it",
+            KEEP_THE_POLICY
+            + "; or add a grant of codecommit:GitPull and codecommit:GitPush without the MFA "
+            "condition (every other statement unchanged): "
+            + patch_command(grant.policy, context.user_name),
+            "mfa-only-allow",
+        )
     return Finding(
         f"no IAM policy allows {action} on {resource} for {who}",
         f"ask an administrator to attach AWSCodeCommitPowerUser to {who}, or a policy allowing "

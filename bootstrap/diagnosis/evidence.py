@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,12 +18,15 @@ from bootstrap import git
 from bootstrap.aws import registration
 from bootstrap.aws.iam import Aws, RegisteredKey
 from bootstrap.diagnosis import rules
-from bootstrap.errors import BootstrapError, GitAccessError
+from bootstrap.errors import BootstrapError, GitAccessError, LocalFileError
 from bootstrap.policy.documents import NamedPolicy
+from bootstrap.ssh import agent, keys, locations
 from bootstrap.ssh import client as ssh_client
-from bootstrap.ssh import keys, locations
 
-DENY_KINDS = frozenset({"mfa-explicit-deny", "explicit-deny", "mfa-kms-deny"})
+# The user's policies name the statement (an implicit deny: a grant that needs MFA, if any).
+DENY_KINDS = frozenset({"mfa-explicit-deny", "explicit-deny", "mfa-kms-deny", "implicit-deny"})
+# Failures of this machine, not of reaching the repository: exit 5, not 7.
+LOCAL_KINDS = frozenset({"disk-full"})
 # A key uploaded this recently may not have reached CodeCommit yet (FACTS: about 10 s).
 FRESH_SECONDS = 120
 
@@ -40,22 +41,8 @@ def read_policies(aws: Aws, user: str) -> tuple[tuple[NamedPolicy, ...] | None, 
 
 def agent_key_count() -> int | None:
     """How many keys the ssh agent holds; None when there is no agent to ask."""
-    if not os.environ.get("SSH_AUTH_SOCK"):
-        return None
-    try:
-        done = subprocess.run(
-            ["ssh-add", "-l"],
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            check=False,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if done.returncode == 0:
-        return len([line for line in done.stdout.splitlines() if line.strip()])
-    return 0 if done.returncode == 1 else None  # 1: no identities; 2: no agent
+    held = agent.public_keys()
+    return None if held is None else len(held)
 
 
 def ssh_facts(options: ssh_client.EffectiveOptions) -> dict[str, Any]:
@@ -129,10 +116,12 @@ def explain(
     aws: Aws | None,
     host: str,
     ssh_config: Path | None,
-) -> GitAccessError:
+) -> BootstrapError:
     """A failed git run explained, with the evidence its failure calls for: the one place where
-    init, rotate and doctor turn what git said into a cause and a fix."""
+    init, rotate and doctor turn what git said into a cause and a fix. A GitAccessError, or a
+    LocalFileError when the trouble is this machine's (a full disk)."""
     stderr = failed.run.stderr
     found = rules.explain(stderr, gather(stderr, context, aws, host, ssh_config))
     details: dict[str, object] = {"kind": found.kind, "url": failed.url, "git_stderr": stderr}
-    return GitAccessError(found.cause, found.fix, details=details)
+    kind = LocalFileError if found.kind in LOCAL_KINDS else GitAccessError
+    return kind(found.cause, found.fix, details=details)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from bootstrap.aws import endpoints
-from bootstrap.diagnosis import denies
+from bootstrap.diagnosis import connection, denies, local_side
+from bootstrap.diagnosis.connection import unreachable as unreachable
 from bootstrap.diagnosis.context import Context as Context
 from bootstrap.diagnosis.context import Finding as Finding
 
@@ -33,14 +34,6 @@ _HOST_KEY_OFFER = re.compile(r"no matching host key type found\. Their offer: (\
 _UNRESOLVED = re.compile(r"Could not resolve hostname ([^:\s]+)")
 _CONNECT = re.compile(r"connect to host (\S+) port (\d+): ([^\r\n]+)")
 _BAD_PERMISSIONS = re.compile(r"Bad owner or permissions on (\S+)")
-_BAD_OPTION = re.compile(r"(\S+): line (\d+): Bad configuration option: (\S+)")
-_NOISE = (
-    "Cloning into",
-    "warning:",
-    "fatal: Could not read from remote repository",
-    "Please make sure you have",
-    "and the repository exists",
-)
 
 
 def explain(stderr: str, context: Context) -> Finding:
@@ -51,6 +44,8 @@ def explain(stderr: str, context: Context) -> Finding:
         return denies.kms_deny(context)
     if match := _IMPLICIT_DENY.search(stderr):
         return denies.implicit_deny(match.group(1), match.group(2), context)
+    if (local := local_side.explain(stderr)) is not None:
+        return local
     if match := _UNPROTECTED.search(stderr):
         path = match.group(2)
         return Finding(
@@ -78,8 +73,8 @@ def explain(stderr: str, context: Context) -> Finding:
         return unresolved(match.group(1), context)
     if match := _CONNECT.search(stderr):
         return unreachable(match.group(1), match.group(2), match.group(3).strip(), context)
-    if "kex_exchange_identification" in stderr or "banner exchange" in stderr:
-        return unreachable("the CodeCommit host", "22", "closed before SSH started", context)
+    if (failed := connection.explain(stderr, context)) is not None:
+        return failed
     if match := _NO_REPO.search(stderr):
         name, region = match.group(1) or context.repo, context.region or "this region"
         return Finding(
@@ -94,16 +89,9 @@ def explain(stderr: str, context: Context) -> Finding:
             f"chmod 600 {match.group(1)}",
             "ssh-config",
         )
-    if match := _BAD_OPTION.search(stderr):
-        path, line, option = match.groups()
-        return Finding(
-            f"ssh stops at line {line} of {path}: '{option}' is not an option this ssh knows",
-            f"remove that line, or put `IgnoreUnknown {option}` above it",
-            "ssh-config",
-        )
     if (https := _https_failure(stderr, context)) is not None:
         return https
-    return Finding(f"git failed: {_last_message(stderr)}", "run again with --debug", "unknown")
+    return local_side.unexplained(stderr)
 
 
 def _https_failure(stderr: str, context: Context) -> Finding | None:
@@ -154,9 +142,7 @@ _HTTPS_UNREACHABLE = (
 
 
 def _last_message(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    meaningful = [line for line in lines if not line.startswith(_NOISE)]
-    return (meaningful or lines or ["git failed without a message"])[0]
+    return local_side.first_message(stderr)
 
 
 # -- ssh: the key ------------------------------------------------------------------------------
@@ -293,15 +279,4 @@ def unresolved(hostname: str, context: Context) -> Finding:
         "correct or remove that HostName line for the CodeCommit hosts "
         "(`ssh -G git-codecommit.REGION.amazonaws.com | grep -i ^hostname` shows it)",
         "dns",
-    )
-
-
-def unreachable(host: str, port: str, reason: str, context: Context) -> Finding:
-    url = endpoints.https_url(context.region or "REGION", context.profile, context.repo or "REPO")
-    return Finding(
-        f"cannot connect to {host} port {port} ({reason}): outbound SSH is blocked or the host "
-        "is unreachable",
-        "ask for outbound port 22, or use HTTPS instead: pip install git-remote-codecommit "
-        f"&& git clone {url}",
-        "unreachable",
     )

@@ -24,10 +24,12 @@ from bootstrap.errors import (
     IamError,
 )
 from bootstrap.policy.documents import NamedPolicy
+from bootstrap.results import CHECKED, step_json
+from bootstrap.results import FAIL as FAIL  # the checks' statuses are the steps' (re-exported)
+from bootstrap.results import OK as OK
+from bootstrap.results import WARN as WARN
 from bootstrap.ssh import client as ssh_client
 from bootstrap.ssh import hostkeys, keys, locations, managed_block
-
-OK, WARN, FAIL = "ok", "warn", "fail"
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,11 @@ class Check:
     kind: str | None = None  # a failed git command's diagnosis
 
     def as_json(self) -> dict[str, Any]:
-        found = {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix}
-        return found | ({"kind": self.kind} if self.kind else {})
+        """The one step shape (results.step_json): `status` ok, warn or fail; `action` checked."""
+        details = {"kind": self.kind} if self.kind else {}
+        return step_json(
+            self.name, self.status, CHECKED, self.detail, fix=self.fix, details=details
+        )
 
 
 def failed(name: str, error: BootstrapError) -> Check:

@@ -13,7 +13,6 @@ stop the others: the local ones still tell what they can. Exit 0 only if nothing
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,13 +22,15 @@ from typing import Any, TextIO
 from bootstrap import files
 from bootstrap.aws import endpoints, profiles
 from bootstrap.aws.iam import Aws
-from bootstrap.doctor import checks, https_checks, policy_checks, server
-from bootstrap.doctor.checks import FAIL, OK, Check, Facts
+from bootstrap.doctor import checks, https_checks, live_vs_policy, mfa_checks, policy_checks, server
+from bootstrap.doctor.checks import FAIL, OK, WARN, Check, Facts
 from bootstrap.errors import EXIT_OK, BootstrapError
 from bootstrap.https import git_config, helper_program
 from bootstrap.ssh import config_plan
+from bootstrap.ui import output
 
-MARKS = {OK: "✓", "warn": "!", FAIL: "✗"}
+MARKS = {OK: "✓", WARN: "!", FAIL: "✗"}
+COLORS = {OK: output.GREEN, WARN: output.YELLOW, FAIL: output.RED}  # as init paints its marks
 Emit = Callable[[Check], None]
 
 
@@ -104,9 +105,13 @@ def run(options: Options, aws: Aws, emit: Emit) -> list[Check]:
     record(checks.ssh_config(facts))
     record(server.reach(facts))
     record(server.known_hosts(facts))
-    record(*policy_checks.simulated(aws, facts))
+    policy = policy_checks.simulated(aws, facts)
     if options.repo:
-        record(checks.git_ls_remote(aws, options.passphrase, facts))
+        live = checks.git_ls_remote(aws, options.passphrase, facts)
+        # A live result outranks a prediction: shown once git has answered.
+        record(*live_vs_policy.reconcile(policy, live), live)
+    else:
+        record(*policy)
     return reported
 
 
@@ -124,6 +129,8 @@ def run_https(options: Options, aws: Aws, emit: Emit) -> list[Check]:
     record(https_checks.credentials(aws, facts))
     record(https_checks.git_settings(facts))
     record(https_checks.signing(facts))
+    if facts.signs_with_mfa:
+        record(mfa_checks.session(facts.helper_profile, facts.region))
     record(https_checks.reach(facts))
     if options.repo:
         record(https_checks.git_ls_remote(aws, facts))
@@ -144,12 +151,20 @@ def exit_code(checks: list[Check]) -> int:
 
 
 def document(checks: list[Check], protocol: str = endpoints.SSH) -> dict[str, Any]:
-    return {
-        "command": "doctor",
-        "protocol": protocol,
-        "ok": all(check.status != FAIL for check in checks),
-        "checks": [check.as_json() for check in checks],
-    }
+    """The contract's object (ui.output.json_document): `error` is the first failed check."""
+    failed = next((check for check in checks if check.status == FAIL), None)
+    error = None
+    if failed is not None:
+        error = BootstrapError(f"{failed.name}: {failed.detail}", failed.fix)
+        error.exit_code = failed.exit_code
+    return output.json_document(
+        "doctor",
+        error=error,
+        exit_code=exit_code(checks),
+        steps=[check.as_json() for check in checks],
+        warnings=[f"{check.name}: {check.detail}" for check in checks if check.status == WARN],
+        protocol=protocol,
+    )
 
 
 def printer(out: TextIO | None = None) -> Emit:
@@ -157,7 +172,8 @@ def printer(out: TextIO | None = None) -> Emit:
 
     def emit(check: Check) -> None:
         stream = out or sys.stdout
-        stream.write(f"{MARKS[check.status]} {check.name}: {check.detail}\n")
+        mark = output.paint(MARKS[check.status], COLORS[check.status], stream)
+        stream.write(f"{mark} {check.name}: {check.detail}\n")
         if check.fix and check.status != OK:
             stream.write(f"  fix: {check.fix}\n")
         stream.flush()
@@ -168,6 +184,4 @@ def printer(out: TextIO | None = None) -> Emit:
 def print_json(
     checks: list[Check], out: TextIO | None = None, protocol: str = endpoints.SSH
 ) -> None:
-    stream = out or sys.stdout
-    stream.write(json.dumps(document(checks, protocol), indent=2, ensure_ascii=False) + "\n")
-    stream.flush()
+    output.print_document(document(checks, protocol), out or sys.stdout, ensure_ascii=False)

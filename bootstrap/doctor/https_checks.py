@@ -36,6 +36,7 @@ class HttpsFacts:
     identity: Identity | None = None
     helper_found: bool = False  # git asks our helper for this host
     signs_with: str | None = None  # the profile our helper signs with (None: the default)
+    signs_with_mfa: bool = False  # … with that profile's MFA session (`--mfa`)
     signing_error: BootstrapError | None = None
 
     @property
@@ -214,6 +215,8 @@ def git_settings(facts: HttpsFacts) -> Check:
     assert parsed is not None
     command, profile = parsed
     facts.helper_found, facts.signs_with = True, profile
+    line = helper_program.parse_helper_line(asked[index].value)
+    facts.signs_with_mfa = line is not None and line.mfa
     missing = _program_missing(command)
     if missing is not None:
         return Check(

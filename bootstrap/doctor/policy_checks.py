@@ -3,8 +3,9 @@
 Three ways to know, best first: IAM's own simulator (iam:SimulatePrincipalPolicy); when we may
 not simulate, our offline evaluator on the user's policies, if we may read them; and, for an
 administrator with no AWS credentials at all, `--policy-file` documents evaluated offline.
-SSH never carries MFA, so every request is judged with aws:MultiFactorAuthPresent "false", and
-CodeCommit's KMS calls for the user with kms:ViaService codecommit.REGION.amazonaws.com.
+SSH never carries MFA, so every request is judged without aws:MultiFactorAuthPresent (a request
+signed with a long-term key has none; the simulator is told "false"), and CodeCommit's KMS calls
+for the user with kms:ViaService codecommit.REGION.amazonaws.com.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bootstrap.aws.iam import Aws
 from bootstrap.diagnosis import denies, evidence, rules
 from bootstrap.doctor.checks import FAIL, OK, WARN, Check, Facts, not_checked
 from bootstrap.errors import EXIT_IAM, EXIT_LOCAL, BootstrapError
-from bootstrap.policy import evaluation, mfa_policy
+from bootstrap.policy import evaluation, mfa_grants, mfa_policy
 from bootstrap.policy.documents import NamedPolicy, read_policy_file
 
 GIT_ACTIONS = mfa_policy.GIT_ACTIONS
@@ -120,8 +121,9 @@ def simulated(aws: Aws, facts: Facts) -> list[Check]:
         for result in results
     ]
     context = facts.context()
-    if any(v.outcome == "explicit-deny" for v in verdicts):
-        context = _with_policies(aws, facts)
+    denied = [v for v in verdicts if v.outcome == "explicit-deny" or v.action in GIT_ACTIONS]
+    if any(v.outcome != "allowed" for v in denied):
+        context = _with_policies(aws, facts)  # to name the Deny, or the grant that needs MFA
     return [judge(name, verdicts, context, "IAM policy simulator")]
 
 
@@ -202,6 +204,7 @@ def policy_files(paths: list[str], region: str, repo: str | None) -> list[Check]
         checks = [_git_file_check(v, context, paths) for v in verdicts if v.action in GIT_ACTIONS]
         checks.append(_kms_file_check(verdicts, context, paths))
         checks += _still_needs_mfa(documents, paths)
+        checks += _plain_bool_denies(named)
     except evaluation.PolicyDocumentError as error:
         return [Check("policy file", WARN, f"not judged: {error.cause}", error.fix)]
     return checks
@@ -218,6 +221,13 @@ def _git_file_check(verdict: Verdict, context: rules.Context, paths: list[str]) 
         fix = f"{_patch_hint(paths)} adds the exemptions"
         return Check(name, FAIL, found.cause, fix, EXIT_IAM, found.kind)
     if verdict.outcome == "implicit-deny":
+        found = denies.implicit_deny(verdict.action, verdict.resource, context)
+        if found.kind == "mfa-only-allow":
+            fix = (
+                f"{_patch_hint(paths)} adds a grant of codecommit:GitPull and codecommit:GitPush "
+                f"without the MFA condition; or {denies.KEEP_THE_POLICY}"
+            )
+            return Check(name, FAIL, found.cause, fix, EXIT_IAM, found.kind)
         return Check(
             name,
             WARN,
@@ -233,23 +243,30 @@ def _kms_file_check(verdicts: list[Verdict], context: rules.Context, paths: list
         found = denies.kms_deny(context)
         fix = f"{_patch_hint(paths)} adds the exemption"
         return Check(name, FAIL, found.cause, fix, EXIT_IAM, found.kind)
-    return Check(name, OK, "CodeCommit's KMS calls for the user are not denied without MFA")
+    return Check(
+        name,
+        OK,
+        "CodeCommit's KMS calls for the user are not denied without MFA (they need no Allow of "
+        "their own: the AWS managed key's key policy lets CodeCommit use it for the user)",
+    )
 
 
 def _still_needs_mfa(documents: list[Any], paths: list[str]) -> list[Check]:
-    """If the documents enforce MFA, they should still do so for everything but SSH git."""
-    enforcing = any(
-        mfa_policy.is_mfa_deny(statement)
-        for document in documents
-        for statement in evaluation.statements(document)
-    )
-    if not enforcing:
+    """If the documents enforce MFA (with a Deny, or by granting only with MFA), they should
+    still do so for everything but SSH git."""
+    every = [s for document in documents for s in evaluation.statements(document)]
+    denying = any(mfa_policy.is_mfa_deny(statement) for statement in every)
+    if not denying and not any(mfa_grants.requires_mfa(statement) for statement in every):
         return []
     name = "MFA still required"
     let_through = []
     for action, extra in _STILL_DENIED:
-        ctx = {"aws:MultiFactorAuthPresent": "false", **extra}
-        if not evaluation.evaluate(documents, action, "*", ctx).explicitly_denied:
+        if denying:
+            ctx = {"aws:MultiFactorAuthPresent": "false", **extra}
+            needs_mfa = evaluation.evaluate(documents, action, "*", ctx).explicitly_denied
+        else:  # granted only with MFA: without it (a long-term key), nothing may grant it
+            needs_mfa = not evaluation.evaluate(documents, action, "*", extra).allowed
+        if not needs_mfa:
             via = f" via {extra[mfa_policy.VIA_SERVICE_KEY]}" if extra else ""
             let_through.append(action + via)
     if let_through:
@@ -262,4 +279,29 @@ def _still_needs_mfa(documents: list[Any], paths: list[str]) -> list[Check]:
             )
         ]
     listed = ", ".join(action for action, extra in _STILL_DENIED if not extra)
+    if not denying:
+        return [Check(name, OK, f"without MFA it still grants none of {listed}")]
     return [Check(name, OK, f"without MFA it still denies {listed} and direct KMS use")]
+
+
+def _plain_bool_denies(named: list[NamedPolicy]) -> list[Check]:
+    """A Deny on plain Bool "false" misses every request signed with a long-term key: say that it
+    leaves SSH git alone, and that it lets long-term access keys through without MFA too."""
+    found = []
+    for item in named:
+        for index, statement in enumerate(evaluation.statements(item.document)):
+            if mfa_policy.is_mfa_deny(statement) and mfa_policy.spares_ssh(statement):
+                found.append(denies.Culprit(item, statement, index).describe())
+    if not found:
+        return []
+    return [
+        Check(
+            "plain Bool deny",
+            WARN,
+            f"{', '.join(found)} denies only requests that carry aws:MultiFactorAuthPresent "
+            '"false" (Bool, not BoolIfExists): it does not affect SSH git, and it lets requests '
+            "signed with long-term access keys through without MFA as well",
+            "nothing to do for SSH git; if access keys should need MFA too, use BoolIfExists "
+            f"(then {_patch_hint([item.name for item in named])} exempts SSH git)",
+        )
+    ]

@@ -234,3 +234,25 @@ def start_asking(
             more = tries - attempt
             say(f"{refused.cause}; {refused.fix} ({more} more {'try' if more == 1 else 'tries'})")
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def session_caller(session: Session, region: str) -> str:
+    """Who STS says the session's credentials are (sts:GetCallerIdentity, which needs no
+    permission and no policy can deny): the IAM user's ARN. Raises a BootstrapError when STS
+    refuses them (revoked, expired early) or cannot be reached."""
+    import boto3
+
+    from bootstrap.aws import failures
+    from bootstrap.aws import session as aws_session
+
+    keys = session.credentials
+    boto = boto3.Session(
+        aws_access_key_id=keys.access_key,
+        aws_secret_access_key=keys.secret_key,
+        aws_session_token=keys.token,
+        region_name=region,
+    )
+    whose = failures.Whose(session.profile)
+    with failures.translated(whose, region, "GetCallerIdentity"):
+        sts = boto.client("sts", config=aws_session.client_config())
+        return str(sts.get_caller_identity()["Arn"])

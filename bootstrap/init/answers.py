@@ -50,6 +50,8 @@ class InitAnswers:
     dry_run: bool = False
     retest: bool = False  # clone even when this exact setup was proved before
     protocol: str | None = None  # ssh | https; None: decided by who the credentials are
+    # --protocol ssh was given: never offer HTTPS instead (the wizard's own "SSH?" may be).
+    ssh_insisted: bool = False
     # HTTPS signed with an MFA session (init --mfa); None: as the git config has it.
     mfa: bool | None = None
     mfa_serial: str | None = None  # None: the user's one device (iam:ListMFADevices)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bootstrap import git
 from bootstrap.aws import endpoints
-from bootstrap.errors import UsageError
+from bootstrap.errors import BootstrapError, GitAccessError, LocalFileError, UsageError
 from bootstrap.init.answers import InitAnswers
-from bootstrap.results import CREATED, SKIPPED, UNCHANGED, StepResult
-from bootstrap.ssh import askpass
+from bootstrap.results import CLONED, CREATED, SKIPPED, UNCHANGED, VERIFIED, StepResult
+from bootstrap.ssh import askpass, keychain, proved_repo
 from bootstrap.ssh import client as ssh_client
 from bootstrap.ui.output import Reporter
 
@@ -83,7 +85,7 @@ def act(
                 on_retry=waiting,
             )
             summary = f"{clone.keep_in} is already a clone; git ls-remote works"
-            action = UNCHANGED
+            action = VERIFIED
         else:
             git.test_clone(
                 clone.url,
@@ -94,21 +96,95 @@ def act(
                 on_retry=waiting,
             )
             where = str(clone.keep_in) if clone.keep_in else "a temporary directory (removed)"
-            summary = f"cloned {clone.url} into {where}"
-            action = CREATED if clone.keep_in else UNCHANGED
+            summary = f"{clone.url} into {where}"
+            action = CREATED if clone.keep_in else CLONED
     report.step(
         StepResult(
             "test clone", action, summary, {"url": clone.url, "dir": str(clone.keep_in or "")}
         )
     )
+    if not https and answers.repo:  # what `rotate` checks a new key with, without --repo
+        with contextlib.suppress(OSError, LocalFileError):
+            proved_repo.remember(answers.ssh_config, answers.region, answers.repo)
     report.next_steps.append(next_step(clone, ssh_config))
 
 
+ACCESS_STEP = "access"
+
+
+def access_preview(clone: ClonePlan, proved_at: str) -> StepResult:
+    """A re-run that changes nothing checks access with git ls-remote instead of a clone:
+    what that will be (a dry run, and --check, stay offline)."""
+    summary = f"git ls-remote {clone.url} checks access (this exact setup cloned it at {proved_at})"
+    details = {"url": clone.url, "proved_at": proved_at}
+    return StepResult(ACCESS_STEP, SKIPPED, summary, details)
+
+
+def check_access(
+    clone: ClonePlan,
+    answers: InitAnswers,
+    ssh_config: Path | None,
+    proved_at: str,
+    report: Reporter,
+) -> None:
+    """One git ls-remote: policies, SCPs, the repository or the network may have changed since
+    the clone that proved this setup, and local files cannot show it. A failure raises
+    git.GitFailed, explained as a failed clone is."""
+    with askpass.environment(answers.passphrase) as extra:
+        https = clone.url.startswith("https://")
+        env = git.no_prompt_env() if https else ssh_client.git_env(ssh_config, extra)
+        git.ls_remote(clone.url, env, fresh_upload=False)
+    # The line reads "access verified: git ls-remote … works": the action says "verified".
+    summary = f"git ls-remote {clone.url} works (this exact setup cloned it at {proved_at})"
+    details = {"url": clone.url, "dir": str(clone.keep_in or ""), "proved_at": proved_at}
+    report.step(StepResult(ACCESS_STEP, VERIFIED, summary, details))
+    report.next_steps.append(next_step(replace(clone, existing_clone=True), ssh_config))
+
+
+def setup_kept_for(error: BootstrapError, kept: str) -> BootstrapError:
+    """A repository that does not exist, after the setup was made: say plainly that the
+    setup (`kept`) is right and stays, that the name is what is wrong, and how to check
+    another name without changing anything. No AWS request: a fresh init stays at 3."""
+    if error.details.get("kind") != "no-repository":
+        return error
+    return GitAccessError(
+        f"{error.cause}; {kept} is right and was kept, only the repository name is not",
+        f"{error.fix}; `bootstrap doctor --repo NAME` checks another name (it changes nothing), "
+        "and `bootstrap init --repo NAME` test-clones it",
+        details=error.details,
+    )
+
+
 def next_step(clone: ClonePlan, ssh_config: Path | None) -> str:
+    """What to type next: a fresh kept clone is up to date (no `git pull`), an existing one may
+    not be, and a throw-away clone leaves the real clone to do."""
     prefix = f"GIT_SSH_COMMAND='ssh -F {ssh_config}' " if ssh_config is not None else ""
+    if clone.keep_in is not None and not clone.existing_clone:
+        export = f" && export {prefix.strip()}" if prefix else ""
+        return f"Next: cd {_short(clone.keep_in)}{export}"
     if clone.keep_in is not None:
         return f"Next: cd {_short(clone.keep_in)} && {prefix}git pull"
     return f"Next: {prefix}git clone {clone.url}"
+
+
+def closing_lines(answers: InitAnswers, results: Sequence[StepResult], said: bool) -> list[str]:
+    """The `Next:` lines a run that ended well still lacks (`said`: the clone gave one): a
+    re-run whose clone was proved before, `--no-clone`; and, for a key with a passphrase, how
+    to type it once rather than at every git command."""
+    https = any(result.step == "git" for result in results)  # the HTTPS setup's own step
+    ssh_config = None if answers.ssh_config_is_default or https else answers.ssh_config
+    lines = []
+    if not said:
+        clone = next((result for result in results if result.step == "test clone"), None)
+        url = (clone.details.get("url") if clone else None) or endpoints.resolve(
+            answers.region
+        ).url(endpoints.HTTPS if https else endpoints.SSH, answers.repo or "REPO")
+        keep_in = clone.details.get("dir") if clone else None
+        proved = ClonePlan(url, Path(keep_in) if keep_in else None, existing_clone=True)
+        lines.append(next_step(proved, ssh_config))
+    if not https and keychain.key_has_passphrase(answers.key_path, answers.passphrase):
+        lines.append(keychain.passphrase_tip(answers.key_path))
+    return lines
 
 
 def _short(path: Path) -> str:

@@ -26,7 +26,7 @@ from bootstrap.errors import MissingAnswer, UsageError
 from bootstrap.https import git_config, helper_program, mfa_session, mfa_sts
 from bootstrap.init import clone_step
 from bootstrap.init.answers import InitAnswers, InitFlags
-from bootstrap.results import CREATED, SKIPPED, UNCHANGED, StepResult
+from bootstrap.results import CREATED, FOUND, SKIPPED, UNCHANGED, StepResult
 from bootstrap.ui.output import Reporter
 from bootstrap.ui.prompts import Prompter
 from bootstrap.undo import Undo
@@ -68,9 +68,7 @@ def look(
     """Read-only: what the git config has, what it would get, and the clone."""
     endpoint = endpoints.resolve(answers.region)
     if not identity_said:
-        report.step(
-            StepResult("identity", UNCHANGED, who, {"arn": identity.arn, "protocol": "https"})
-        )
+        report.step(StepResult("identity", FOUND, who, {"arn": identity.arn, "protocol": "https"}))
     command = helper_program.helper_command()
     seen = git_config.look()
     mfa = wants_mfa(answers, seen)
@@ -218,7 +216,8 @@ def act(plan: HttpsPlan, aws: Aws, report: Reporter) -> None:
     except git.GitFailed as failed:
         # Only an IAM user's policies can be read with iam:ListUserPolicies.
         readable = aws if plan.identity.can_own_ssh_keys else None
-        raise evidence.explain(failed, context, readable, plan.endpoint.git_host, None) from None
+        explained = evidence.explain(failed, context, readable, plan.endpoint.git_host, None)
+        raise clone_step.setup_kept_for(explained, "the HTTPS setup (the git config)") from None
 
 
 def _take_back() -> None:

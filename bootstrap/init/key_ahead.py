@@ -20,8 +20,11 @@ class KeyAhead:
         self.wanted = (path, bits, passphrase)
         self._key: keys.NewKey | None = None
         self._error: BaseException | None = None
+        # Not a daemon: Python then joins it before exiting. A daemon thread still inside
+        # OpenSSL when an early error ends the run is killed mid-call, and the process aborts
+        # (exit 134, "FATAL: exception not rethrown"). Generating takes a second at most.
         self._thread = threading.Thread(
-            target=self._generate, args=(bits, passphrase, comment), daemon=True
+            target=self._generate, args=(bits, passphrase, comment), daemon=False
         )
         self._thread.start()
 

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from bootstrap import files
 from bootstrap.aws import endpoints
 from bootstrap.errors import LocalFileError, UsageError
 from bootstrap.init import key_ahead
 from bootstrap.init.answers import InitAnswers, InitFlags
 from bootstrap.init.key_ahead import KeyAhead
-from bootstrap.ssh import hostkeys, keys, locations
+from bootstrap.ssh import agent, config_plan, hostkeys, keys, locations
 from bootstrap.ui.prompts import Prompter
 
 Note = Callable[[str], None]  # tells the user something while asking (Reporter.note)
@@ -127,8 +128,40 @@ def ask_existing_passphrase(path: Path, prompter: Prompter, note: Note, tries: i
     )
 
 
-def key_path(flags: InitFlags) -> Path:
-    return locations.expand(flags.key) if flags.key else locations.default_key_path()
+def check_it_opens(answers: InitAnswers, public: keys.PublicKey) -> None:
+    """Before any change: ssh must be able to use an existing key with a passphrase for the
+    test clone, so it needs the right passphrase (asked at a terminal, else --passphrase-env)
+    or an ssh-agent that holds the key."""
+    path = answers.key_path
+    if passphrase_opens(path, answers.passphrase) or agent.holds(public):
+        return
+    where = locations.tilde(path)
+    if answers.passphrase is None:
+        raise UsageError(
+            f"{where} has a passphrase, and there is no terminal to ask for it",
+            "pass --passphrase-env VAR with the passphrase in $VAR, or `ssh-add "
+            f"{where}` first, or --no-clone",
+        )
+    raise UsageError(
+        f"the passphrase from --passphrase-env does not open {where}",
+        f"put the passphrase of {where} in that variable",
+    )
+
+
+def ssh_config_path(flags: InitFlags) -> Path:
+    """--ssh-config, checked; else ~/.ssh/config."""
+    if flags.ssh_config:
+        return locations.check_ssh_config_path(locations.expand(flags.ssh_config))
+    return locations.default_ssh_config()
+
+
+def key_path(flags: InitFlags, ssh_config: Path) -> Path:
+    """--key; else the key the managed block names (as status, rotate and remove use it); else
+    the default path."""
+    if flags.key is None:
+        named = config_plan.key_path_in_block(files.read_text_exact(ssh_config))
+        return named or locations.default_key_path()
+    return locations.check_key_path(locations.expand(flags.key))
 
 
 def key_bits(flags: InitFlags) -> int:
@@ -144,18 +177,22 @@ def early_key(flags: InitFlags) -> KeyAhead | None:
         if flags.region:
             endpoints.check_region_shape(flags.region)
         hostkeys.normalise_fingerprint(flags.accept_host_key)
-    except UsageError:
+        path = key_path(flags, ssh_config_path(flags))
+    except (UsageError, LocalFileError):
         return None
     if key_bits(flags) not in keys.ALLOWED_NEW_BITS:  # resolve_init says so
         return None
-    return key_ahead.start_for(key_path(flags), key_bits(flags), passphrase, flags.dry_run)
+    return key_ahead.start_for(path, key_bits(flags), passphrase, flags.dry_run)
 
 
 def needs_existing_passphrase(answers: InitAnswers) -> bool:
     """An existing encrypted key, no passphrase yet, and a test clone that must use it."""
-    return (
-        answers.clone
-        and answers.passphrase is None
-        and answers.key_path.is_file()
-        and not passphrase_opens(answers.key_path, None)
-    )
+    if not (answers.clone and answers.passphrase is None and answers.key_path.is_file()):
+        return False
+    if passphrase_opens(answers.key_path, None):
+        return False
+    public = keys.public_path_for(answers.key_path)
+    try:  # ssh-agent holding the key signs without it
+        return not agent.holds(keys.PublicKey.parse(public.read_text(), str(public)))
+    except (OSError, LocalFileError):
+        return True

@@ -12,15 +12,22 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from bootstrap import files, git
+from bootstrap import files, git, interrupts
 from bootstrap.aws import endpoints, registration
 from bootstrap.aws.iam import Aws, Identity
 from bootstrap.diagnosis import evidence, rules
-from bootstrap.errors import LocalFileError, PortUnreachable, StoppedByUser
-from bootstrap.init import clone_step, https_setup, key_ahead, setup_steps
+from bootstrap.errors import GitAccessError, LocalFileError, PortUnreachable, StoppedByUser
+from bootstrap.init import (
+    clone_step,
+    https_setup,
+    key_ahead,
+    key_choice,
+    mfa_way_out,
+    setup_steps,
+)
 from bootstrap.init.answers import InitAnswers
 from bootstrap.init.key_ahead import KeyAhead
-from bootstrap.results import CREATED, SKIPPED, UNCHANGED, StepResult
+from bootstrap.results import CREATED, FOUND, SKIPPED, UNCHANGED, StepResult
 from bootstrap.ssh import (
     config_files,
     config_plan,
@@ -99,13 +106,7 @@ class InitPlan:
             return StepResult("test clone", SKIPPED, "--no-clone")
         if self.proved_at is None:
             return self.clone.preview()
-        return StepResult(
-            "test clone",
-            UNCHANGED,
-            f"this exact setup cloned {self.clone.url} at {self.proved_at}; not cloned again "
-            "(--retest clones, `bootstrap doctor --repo` checks access)",
-            {"url": self.clone.url, "proved_at": self.proved_at},
-        )
+        return clone_step.access_preview(self.clone, self.proved_at)
 
 
 SSH_NEEDS_A_USER_FIX = "run again with --protocol https (git signs with your AWS credentials)"
@@ -123,6 +124,8 @@ def who_is(aws: Aws, answers: InitAnswers) -> Identity:
 def choose_protocol(answers: InitAnswers, identity: Identity) -> tuple[str, str]:
     """SSH or HTTPS, and why: --protocol; else HTTPS for whoever cannot own SSH keys; else
     what a re-run finds set up; else SSH."""
+    if answers.mfa:
+        return endpoints.HTTPS, "HTTPS with an MFA session, as --mfa asks"
     if answers.protocol:
         return answers.protocol, "as --protocol asks"
     if not identity.can_own_ssh_keys:
@@ -148,9 +151,11 @@ def look(
         identity = identify(aws, answers)
     user = identity.user_name or ""
     who = f"IAM user {user}" + (f" ({identity.arn})" if identity.arn else " (from --user)")
-    report.step(StepResult("identity", UNCHANGED, who, {"user": user, "arn": identity.arn}))
+    report.step(StepResult("identity", FOUND, who, {"user": user, "arn": identity.arn}))
 
     pair = keys.load_pair(answers.key_path, answers.passphrase)
+    if pair is not None and answers.clone and answers.repo:
+        key_choice.check_it_opens(answers, pair.public)
     config = config_plan.plan(
         answers.ssh_config,
         answers.ssh_config_is_default,
@@ -240,15 +245,22 @@ def act(plan: InitPlan, aws: Aws, report: Reporter, ahead: KeyAhead | None = Non
     """Make the changes; undo the setup steps if one of them fails."""
     answers, host = plan.answers, plan.endpoint.git_host
     undo = Undo()
+
+    def done(result: StepResult) -> None:
+        report.step(result)
+        interrupts.checkpoint()  # a Ctrl-C that Python dropped still stops the run here
+
     try:
-        pair, result = setup_steps.make_key(answers, plan.pair, undo, ahead)
-        report.step(result)
-        key_id, uploaded, result = setup_steps.register(aws, plan.user, pair, plan.found, undo)
-        report.step(result)
-        report.step(setup_steps.write_config(plan.config, key_id, host, answers.key_path, undo))
-        report.step(setup_steps.trust_host_key(plan.target, plan.known_in, plan.server_key, undo))
+        with interrupts.noted():
+            pair, result = setup_steps.make_key(answers, plan.pair, undo, ahead)
+            done(result)
+            key_id, uploaded, result = setup_steps.register(aws, plan.user, pair, plan.found, undo)
+            done(result)
+            done(setup_steps.write_config(plan.config, key_id, host, answers.key_path, undo))
+            done(setup_steps.trust_host_key(plan.target, plan.known_in, plan.server_key, undo))
     except BaseException:
         undo.run()
+        report.kept_by_undo(undo.kept)
         raise
     context = rules.Context(
         region=answers.region,
@@ -260,14 +272,16 @@ def act(plan: InitPlan, aws: Aws, report: Reporter, ahead: KeyAhead | None = Non
         user_arn=plan.identity.arn,
         profile=answers.profile,
     )
-    if plan.proved_at is not None:
-        report.step(plan.clone_preview())
-        return
     try:
+        if plan.proved_at is not None and plan.clone is not None:
+            ssh_config = plan.config.ssh_flag_config
+            clone_step.check_access(plan.clone, answers, ssh_config, plan.proved_at, report)
+            return
         clone_step.act(plan.clone, answers, plan.config.ssh_flag_config, uploaded, report)
     except git.GitFailed as failed:
         # Only now is it worth reading the user's policies or asking ssh what it sends.
-        raise evidence.explain(failed, context, aws, host, plan.config.ssh_flag_config) from None
+        explained = evidence.explain(failed, context, aws, host, plan.config.ssh_flag_config)
+        raise clone_step.setup_kept_for(explained, "the SSH setup") from None
     known_in = hostkeys.known_entry_file(plan.target)
     if plan.clone is not None and pair is not None and known_in is not None:
         with contextlib.suppress(OSError, LocalFileError):  # unrecorded: one more clone later
@@ -299,9 +313,15 @@ def run(
         run_https(answers, identity, why, aws, prompter, report)
         return
     warn_about_locations(answers, endpoint, report)
-    # Two runs at once must not interleave: one lock from the first look to the last act.
-    with files.locked_unless(answers.dry_run, answers.ssh_config.parent):
-        switched = run_ssh(answers, identity, aws, prompter, report, early)
+    try:
+        # Two runs at once must not interleave: one lock from the first look to the last act.
+        with files.locked_unless(answers.dry_run, answers.ssh_config.parent):
+            switched = run_ssh(answers, identity, aws, prompter, report, early)
+    except GitAccessError as refused:
+        if not mfa_way_out.offered(refused, answers, prompter):
+            raise
+        answers = mfa_way_out.choose(refused, answers, prompter, report)
+        switched = mfa_way_out.WHY_HTTPS
     if switched:
         run_https(answers, identity, switched, aws, prompter, report, identity_said=True)
 
@@ -320,7 +340,7 @@ def run_ssh(
     try:
         plan = look(answers, aws, report, prompter, identity)
     except PortUnreachable as unreachable:
-        if answers.protocol == endpoints.SSH or not prompter.interactive:
+        if answers.ssh_insisted or not prompter.interactive:
             raise
         report.note(unreachable.cause)
         if not prompter.confirm("Set up git over HTTPS (port 443) instead?", default=True):
@@ -331,7 +351,8 @@ def run_ssh(
         for result in preview:
             report.step(result)
         return ""
-    if prompter.interactive:  # one confirmation, before the first change
+    # One confirmation, before the first change; none when nothing would change.
+    if prompter.interactive and any(result.changed for result in preview):
         report.summary(preview)
         if not prompter.confirm("Go ahead?", default=True):
             raise StoppedByUser()
@@ -364,7 +385,7 @@ def run_https(
         for result in preview:
             report.step(result)
         return
-    if prompter.interactive:
+    if prompter.interactive and any(result.changed for result in preview):
         report.summary(preview)
         if not prompter.confirm("Go ahead?", default=True):
             raise StoppedByUser()

@@ -7,6 +7,7 @@ from pathlib import Path
 from bootstrap import files
 from bootstrap.aws import registration
 from bootstrap.aws.iam import Aws
+from bootstrap.errors import BootstrapError
 from bootstrap.init.answers import InitAnswers
 from bootstrap.init.key_ahead import KeyAhead
 from bootstrap.results import CREATED, UNCHANGED, UPDATED, StepResult
@@ -39,8 +40,8 @@ def make_key(
             else keys.new_key(answers.key_bits, answers.passphrase, keys.default_comment())
         )
         pair = keys.write_pair(answers.key_path, new)
-        undo.push(pair.private_path.unlink)
-        undo.push(pair.public_path.unlink)
+        undo.push(pair.private_path.unlink, "key")
+        undo.push(pair.public_path.unlink, "key")
         return pair, StepResult("key", CREATED, describe_key(pair), key_details(pair))
     if not pair.public_path.exists():
         keys.write_missing_public(pair)
@@ -57,9 +58,11 @@ def register(
     if found.match is not None:
         key, uploaded = found.match, False
     else:
+        # Pushed before the upload: an answer lost, late or cut short by Ctrl-C may still mean
+        # IAM has the key, and whatever this run put into IAM, the undo takes out.
+        undo.push(lambda: withdraw(aws, user, pair, undo), "registration")
         key, uploaded = registration.upload(aws, user, pair.public)
     if uploaded:
-        undo.push(lambda: aws.delete_key(user, key.key_id))
         summary = f"uploaded to {user} as {key.key_id}"
     else:
         summary = f"already registered to {user} as {key.key_id} ({key.status})"
@@ -69,6 +72,21 @@ def register(
         uploaded,
         StepResult("registration", CREATED if uploaded else UNCHANGED, summary, details),
     )
+
+
+def withdraw(aws: Aws, user: str, pair: keys.KeyPair, undo: Undo) -> None:
+    """Undo the upload. If IAM cannot be reached to do it, the private key stays (a re-run
+    reuses it, `remove` deletes it from IAM), and the undo says so."""
+    try:
+        registration.withdraw(aws, user, pair.public)
+    except Exception as error:
+        cause = error.cause if isinstance(error, BootstrapError) else type(error).__name__
+        undo.keep(
+            "key",
+            f"{locations.tilde(pair.private_path)} stays: IAM could not be reached to take back "
+            f"the key {pair.public.sha256} this run may have uploaded to {user} ({cause}); "
+            "`bootstrap init` again reuses it, `bootstrap remove` deletes it from IAM",
+        )
 
 
 def write_config(

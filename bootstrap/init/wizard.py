@@ -207,24 +207,24 @@ def from_flags(flags: InitFlags, profile: str | None, region: str) -> InitAnswer
     keys.check_new_bits(key_bits)
     if flags.repo:
         repos.check_name(flags.repo)
-    default_config = locations.default_ssh_config()
-    ssh_config = locations.expand(flags.ssh_config) if flags.ssh_config else default_config
+    ssh_config = key_choice.ssh_config_path(flags)
     return InitAnswers(
         profile=profile,
         region=region,
         user=flags.user,
-        key_path=key_choice.key_path(flags),
+        key_path=key_choice.key_path(flags, ssh_config),
         key_bits=key_bits,
         passphrase=keys.passphrase_from_env(flags.passphrase_env),
         repo=flags.repo,
         clone=not flags.no_clone,
         clone_dir=Path(flags.clone_dir).absolute() if flags.clone_dir else None,
         ssh_config=ssh_config,
-        ssh_config_is_default=ssh_config == default_config,
+        ssh_config_is_default=ssh_config == locations.default_ssh_config(),
         accept_host_key=hostkeys.normalise_fingerprint(flags.accept_host_key),
         dry_run=flags.dry_run,
         retest=flags.retest,
         protocol=flags.protocol,
+        ssh_insisted=flags.protocol == endpoints.SSH,
     )
 
 

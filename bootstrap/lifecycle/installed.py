@@ -77,13 +77,27 @@ def find(where: Where, prompter: Prompter) -> Installed:
     """Resolve the flags like `init` does, then read the managed block (read-only)."""
     profile = profiles.resolve_profile(where.profile)
     region = profiles.resolve_region(where.region, profile, prompter)
+    return _read(where, profile, region)
+
+
+def reread(setup: Installed, where: Where) -> Installed:
+    """`setup` as the ssh config says now: call it once the lock is held, so that what a run
+    that held it before us changed (a `remove`, another `rotate`) is what we act on."""
+    return _read(where, setup.profile, setup.region)
+
+
+def _read(where: Where, profile: str | None, region: str) -> Installed:
     default_config = locations.default_ssh_config()
-    ssh_config = locations.expand(where.ssh_config) if where.ssh_config else default_config
+    ssh_config = (
+        locations.check_ssh_config_path(locations.expand(where.ssh_config))
+        if where.ssh_config
+        else default_config
+    )
     text = files.read_text_exact(ssh_config)
     block = managed_block.current_block(text or "")
     block_identity = _identity_file(block)
     if where.key:
-        key_path = locations.expand(where.key)
+        key_path = locations.check_key_path(locations.expand(where.key))
     else:
         key_path = block_identity or locations.default_key_path()
     return Installed(

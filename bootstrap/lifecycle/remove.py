@@ -23,10 +23,19 @@ from bootstrap.aws import endpoints
 from bootstrap.aws.iam import Aws, RegisteredKey
 from bootstrap.errors import LocalFileError
 from bootstrap.https import git_config, mfa_session
+from bootstrap.lifecycle import rotation
 from bootstrap.lifecycle.installed import Change, Installed, identify
 from bootstrap.results import SKIPPED, UNCHANGED, StepResult
 from bootstrap.ssh import client as ssh_client
-from bootstrap.ssh import hostkeys, keys, known_hosts, locations, managed_block, verified
+from bootstrap.ssh import (
+    hostkeys,
+    keys,
+    known_hosts,
+    locations,
+    managed_block,
+    proved_repo,
+    verified,
+)
 
 
 @dataclass(frozen=True)
@@ -137,9 +146,11 @@ def _local_publics(key_path: Path) -> list[keys.PublicKey]:
         pair = None  # unreadable here: the block's key id still names our key
     if pair is not None:
         found.append(pair.public)
-    for backup in sorted(key_path.parent.glob(f"{key_path.name}.*.bak.pub")):
+    backups = sorted(key_path.parent.glob(f"{key_path.name}.*.bak.pub"))
+    leftover = keys.public_path_for(rotation.staging_for(key_path))  # an interrupted rotate's
+    for public in [*backups, leftover]:
         with contextlib.suppress(LocalFileError, OSError):
-            found.append(keys.PublicKey.parse(backup.read_text(), str(backup)))
+            found.append(keys.PublicKey.parse(public.read_text(), str(public)))
     return found
 
 
@@ -151,12 +162,14 @@ def _ours_in_iam(aws: Aws, setup: Installed) -> tuple[str | None, tuple[Register
         return None, ()
     user = identify(aws, setup).user_name or ""
     materials = {public.material for public in publics}
+    interrupted = rotation.load(setup.ssh_config)
+    named = {setup.block_key_id, interrupted.new_key_id if interrupted else None} - {None}
     ours = []
     for listed in aws.list_keys(user):
         full = aws.get_key(user, listed.key_id)
         if full is None:
             continue
-        if listed.key_id == setup.block_key_id or _material(full) in materials:
+        if listed.key_id in named or _material(full) in materials:
             ours.append(full)
     return user, tuple(ours)
 
@@ -248,5 +261,12 @@ def act(plan: RemovePlan, aws: Aws) -> list[StepResult]:
         mfa_session.forget_file(path)
     for path in plan.key_files:
         path.unlink(missing_ok=True)
+    if plan.delete_iam and not plan.options.keep_iam_key:
+        # An interrupted rotate's new key is out of IAM now: its private half is of no use.
+        staging = rotation.staging_for(plan.setup.key_path)
+        for path in (staging, keys.public_path_for(staging)):
+            path.unlink(missing_ok=True)
+        rotation.clear(plan.setup.ssh_config)
+    proved_repo.forget(plan.setup.ssh_config)
     verified.forget(plan.setup.ssh_config)  # proofs of a setup that is gone
     return plan.steps()

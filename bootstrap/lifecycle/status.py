@@ -15,6 +15,7 @@ from bootstrap.aws import registration
 from bootstrap.aws.iam import Aws, RegisteredKey
 from bootstrap.errors import EXIT_INCOMPLETE, BootstrapError
 from bootstrap.lifecycle.installed import Installed, identify
+from bootstrap.results import CHECKED, FAIL, OK, step_json
 from bootstrap.ssh import client as ssh_client
 from bootstrap.ssh import hostkeys, keys, locations, managed_block
 
@@ -31,10 +32,11 @@ class Check:
     exit_code: int = EXIT_INCOMPLETE  # used when this check is what fails
 
     def as_json(self) -> dict[str, Any]:
-        doc = {"section": self.section, "ok": self.ok, "summary": self.summary, **self.details}
-        if self.fix:
-            doc["fix"] = self.fix
-        return doc
+        """The one step shape (results.step_json): `status` ok or fail, `action` checked."""
+        status = OK if self.ok else FAIL
+        return step_json(
+            self.section, status, CHECKED, self.summary, fix=self.fix, details=self.details
+        )
 
 
 def _failed(section: str, error: BootstrapError) -> Check:
@@ -74,7 +76,8 @@ def check_identity(aws: Aws, setup: Installed) -> tuple[Check, str | None]:
 
 
 def _key_json(key: RegisteredKey) -> dict[str, str]:
-    return {"key_id": key.key_id, "status": key.status, "uploaded": key.uploaded}
+    # `key_status`: a step's own `status` is whether the check passed.
+    return {"key_id": key.key_id, "key_status": key.status, "uploaded": key.uploaded}
 
 
 def check_registration(
@@ -90,7 +93,7 @@ def check_registration(
     except BootstrapError as error:
         return _failed("registration", error), None
     others = [_key_json(key) for key in listed if match is None or key.key_id != match.key_id]
-    shown = ", ".join(f"{k['key_id']} ({k['status']})" for k in others) or "none"
+    shown = ", ".join(f"{k['key_id']} ({k['key_status']})" for k in others) or "none"
     if match is None:
         what = "this key is not registered to" if pair else "no key to look for on"
         return (

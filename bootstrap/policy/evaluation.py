@@ -4,14 +4,15 @@ Covered: Effect; Action/NotAction (`*` and `?` wildcards, case-insensitive);
 Resource/NotResource (wildcards, policy variables such as `${aws:username}`); the condition
 operators Bool, Null, StringEquals, StringNotEquals, StringEqualsIgnoreCase,
 StringNotEqualsIgnoreCase, StringLike, StringNotLike, ArnEquals, ArnLike, ArnNotEquals,
-ArnNotLike and each one's IfExists form. Keys are case-insensitive; keys in one operator block
+ArnNotLike, the six Numeric ones (aws:MultiFactorAuthAge is numeric) and each one's IfExists
+form. Keys are case-insensitive; keys in one operator block
 AND together, a key's values OR together (negated operators: no value may match).
 Explicit deny wins; without an allow the request is implicitly denied.
 
 A missing context key: IfExists forms are true, negated operators are true (nothing matches),
 the others are false; Null tests presence itself. An Arn pattern without colons (a bare "*") is
 matched as a whole; one with 2 to 5 parts matches nothing (IAM documents neither case).
-Anything else (numeric, date and IP operators, ForAllValues/ForAnyValue, Principal) raises
+Anything else (date and IP operators, ForAllValues/ForAnyValue, Principal) raises
 UnsupportedPolicy rather than guessing.
 """
 
@@ -181,6 +182,21 @@ def _like(value: str, actual: str, ctx: dict[str, str]) -> bool:
     return pattern is not None and pattern.fullmatch(actual) is not None
 
 
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _numeric(compare: Callable[[float, float], bool]) -> Test:
+    def test(value: str, actual: str, ctx: dict[str, str]) -> bool:
+        wanted, got = _number(value), _number(actual)
+        return wanted is not None and got is not None and compare(got, wanted)
+
+    return test
+
+
 def _arn_like(value: str, actual: str, ctx: dict[str, str]) -> bool:
     # IAM matches each of the six colon-separated ARN parts on its own.
     wanted, got = value.split(":", 5), actual.split(":", 5)
@@ -202,6 +218,12 @@ _OPERATORS: dict[str, tuple[Test, bool]] = {
     "arnlike": (_arn_like, False),
     "arnnotequals": (_arn_like, True),
     "arnnotlike": (_arn_like, True),
+    "numericequals": (_numeric(lambda got, wanted: got == wanted), False),
+    "numericnotequals": (_numeric(lambda got, wanted: got == wanted), True),
+    "numericlessthan": (_numeric(lambda got, wanted: got < wanted), False),
+    "numericlessthanequals": (_numeric(lambda got, wanted: got <= wanted), False),
+    "numericgreaterthan": (_numeric(lambda got, wanted: got > wanted), False),
+    "numericgreaterthanequals": (_numeric(lambda got, wanted: got >= wanted), False),
 }
 
 

@@ -9,7 +9,11 @@ those two things in each deny-unless-MFA statement:
   "codecommit.*.amazonaws.com"}`. Conditions in a statement AND together, so the deny now needs
   "no MFA" AND "not via CodeCommit"; a request without kms:ViaService (any non-KMS call, a direct
   KMS call) still satisfies the IfExists test and stays denied.
-Everything else in the document is left exactly as it was, and patching twice changes nothing.
+A Deny on plain `Bool` (not BoolIfExists) never matches SSH git: the key is absent from requests
+signed with long-term keys, and Bool fails on an absent key. Such a statement is named, not
+patched. Accounts that require MFA by granting only with it get the narrow grant instead
+(mfa_grants.py). Everything else in the document is left exactly as it was, and patching twice
+changes nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bootstrap import templating
+from bootstrap.policy import mfa_grants
 from bootstrap.policy.evaluation import (
     PolicyDocumentError,
     action_matches,
@@ -119,22 +124,52 @@ def is_mfa_deny(statement: Any) -> bool:
     return False
 
 
+def spares_ssh(statement: Any) -> bool:
+    """A Deny with a plain Bool test of aws:MultiFactorAuthPresent: it never matches a request
+    signed with a long-term key (SSH included), which has no such key."""
+    if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
+        return False
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        return False
+    return any(
+        operator.lower() == "bool" and _key_in(block, MFA_KEY) is not None
+        for operator, block in condition.items()
+    )
+
+
 def patch(document: dict[str, Any], source: str = "the policy") -> Patch:
-    """The document with SSH git exempted from each deny-unless-MFA statement."""
+    """The document with SSH git exempted from each deny-unless-MFA statement, and granted
+    beside each statement that grants it only with MFA."""
     patched = copy.deepcopy(document)
     found = [(i, s) for i, s in enumerate(statements(patched)) if is_mfa_deny(s)]
-    if not found:
-        raise PolicyDocumentError(
-            f"{source} has no deny-unless-MFA statement to patch",
-            "this patches statements with Effect Deny and a Bool or BoolIfExists condition "
-            'aws:MultiFactorAuthPresent "false"; `bootstrap policy` prints a complete one',
-        )
     notes: list[str] = []
     for index, statement in found:
         name = f"statement '{statement['Sid']}'" if statement.get("Sid") else f"statement #{index}"
+        if spares_ssh(statement):
+            notes.append(spared_note(name))
+            continue
         notes += _exempt_git(statement, name)
         notes += _exempt_kms_via_codecommit(statement, name)
+    granted, grants_only_with_mfa = mfa_grants.add_git_grants(patched)
+    notes += granted
+    if not found and not grants_only_with_mfa:
+        raise PolicyDocumentError(
+            f"{source} has no deny-unless-MFA statement to patch, and no statement that grants "
+            "Git only with MFA",
+            "this patches statements with Effect Deny and a Bool or BoolIfExists condition "
+            'aws:MultiFactorAuthPresent "false", and Allow statements that need MFA; '
+            "`bootstrap policy` prints a complete policy",
+        )
     return Patch(patched, patched != document, tuple(notes))
+
+
+def spared_note(name: str) -> str:
+    return (
+        f'{name} denies only requests that carry aws:MultiFactorAuthPresent "false" (Bool, not '
+        "BoolIfExists); requests signed with SSH keys or other long-term keys carry no such key, "
+        "so it does not affect SSH git: left as it is"
+    )
 
 
 def _exempt_git(statement: dict[str, Any], name: str) -> list[str]:

@@ -10,8 +10,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from bootstrap import git
+from bootstrap import git, waits
 from bootstrap.errors import LocalFileError
+from bootstrap.ssh import refusals
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ def effective_options(host: str, config: Path | None = None) -> EffectiveOptions
             "install OpenSSH (e.g. apt install openssh-client), then run again",
         ) from None
     if done.returncode != 0:
+        if bad := refusals.bad_lines(done.stderr):
+            raise LocalFileError(*refusals.summary(bad))
         where = config or "your ssh config"
         message = done.stderr.strip().splitlines()[-1:] or ["ssh -G failed"]
         raise LocalFileError(
@@ -72,6 +75,19 @@ def effective_options(host: str, config: Path | None = None) -> EffectiveOptions
     return EffectiveOptions(values)
 
 
+def bounded_waits() -> list[str]:
+    """ssh options that end a connection to a server that never answers, or stops answering:
+    no banner within ConnectTimeout, or no reply to ServerAliveCountMax keep-alives."""
+    return [
+        "-o",
+        f"ConnectTimeout={waits.connect()}",
+        "-o",
+        f"ServerAliveInterval={waits.server_alive_interval()}",
+        "-o",
+        f"ServerAliveCountMax={waits.ALIVE_COUNT}",
+    ]
+
+
 def git_env(config: Path | None, askpass: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for git: our ssh config, strict host-key checking, and no prompts.
 
@@ -79,7 +95,7 @@ def git_env(config: Path | None, askpass: dict[str, str] | None = None) -> dict[
     (see askpass.py), since BatchMode would make ssh skip that key.
     """
     env = git.no_prompt_env()
-    command = [*ssh_args(config), "-o", "StrictHostKeyChecking=yes"]
+    command = [*ssh_args(config), "-o", "StrictHostKeyChecking=yes", *bounded_waits()]
     if askpass:
         env.update(askpass)
     else:

@@ -37,6 +37,13 @@ class ConfigPlan:
     strip_bom: bool = False  # the local ssh refuses a UTF-8 BOM
     before_mode: int | None = None
     reasons: tuple[str, ...] = ()  # why the block carries extra options (said to the user)
+    # The `.bootstrap.bak` beside it as it was (None: none), which `write` replaces and an
+    # undo puts back: a fully undone run leaves no backup of its own behind.
+    backup_before: bytes | None = field(default=None, repr=False)
+
+    @property
+    def backup_path(self) -> Path:
+        return self.path.with_name(self.path.name + files.BACKUP_SUFFIX)
 
     def text_for(self, key_id: str) -> str:
         text = self.before or ""
@@ -123,6 +130,16 @@ def key_id_in_block(text: str | None) -> str | None:
     return None
 
 
+def key_path_in_block(text: str | None) -> Path | None:
+    """The private key our existing block names (its IdentityFile): what a run without --key
+    keeps using, rather than a new key at the default path."""
+    block = managed_block.current_block(text or "")
+    for directive in managed_block.directives(block or ""):
+        if directive.keyword == "identityfile" and directive.args:
+            return locations.expand(directive.args[0])
+    return None
+
+
 def plan(
     path: Path,
     reads_by_default: bool,
@@ -154,6 +171,7 @@ def plan(
         options,
         strip_bom=(before or "").startswith(managed_block.BOM) and config_files.refuses_bom(),
         before_mode=files.mode_of(path),
+        backup_before=_read_backup(path),
     )
 
 
@@ -281,13 +299,26 @@ def write(plan: ConfigPlan, key_id: str) -> str:
     return action
 
 
+def _read_backup(path: Path) -> bytes | None:
+    try:
+        return path.with_name(path.name + files.BACKUP_SUFFIX).read_bytes()
+    except OSError:
+        return None
+
+
 def restore(plan: ConfigPlan) -> None:
-    """Put the file back as it was before `write` (used when a later step fails)."""
+    """Put the file, and its backup, back as they were before `write` (used when a later
+    step fails)."""
     if plan.before is None:
         with contextlib.suppress(FileNotFoundError):
             files.real_target(plan.path).unlink()
     else:
         files.atomic_write(plan.path, files.encode(plan.before), plan.before_mode or 0o600)
+    if plan.backup_before is None:
+        with contextlib.suppress(FileNotFoundError):
+            plan.backup_path.unlink()
+    else:
+        files.atomic_write(plan.backup_path, plan.backup_before)
 
 
 def verify_written(plan: ConfigPlan, host: str, key_id: str, key_path: Path) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from bootstrap import files
+from bootstrap import files, waits
 from bootstrap.errors import HostKeyError, PortUnreachable, UsageError
 from bootstrap.ssh import locations
 from bootstrap.ssh.client import EffectiveOptions
@@ -134,9 +134,12 @@ def _recording_transport(sock: socket.socket) -> Any:
     return transport
 
 
-def fetch_offer(target: Target, timeout: float = 10.0) -> ServerOffer:
-    """Read the server's host key with paramiko (no authentication is attempted)."""
+def fetch_offer(target: Target, timeout: float | None = None) -> ServerOffer:
+    """Read the server's host key with paramiko (no authentication is attempted), within
+    `timeout` seconds (waits.connect()) for the connection and again for the key exchange."""
     import paramiko
+
+    timeout = timeout or waits.connect()
 
     # paramiko reports socket trouble through logging; our errors say it once, properly.
     logging.getLogger("paramiko").addHandler(logging.NullHandler())
@@ -150,10 +153,20 @@ def fetch_offer(target: Target, timeout: float = 10.0) -> ServerOffer:
             "again with --protocol https (git over port 443, through your proxy if you have one)",
         ) from None
     transport = _recording_transport(sock)
+    transport.banner_timeout = timeout  # else paramiko's own 15 s could say it first
     try:
         transport.start_client(timeout=timeout)
+        if not (transport.is_active() and transport.initial_kex_done):  # timed out, silently
+            raise _silent(target, timeout)
         key = transport.get_remote_server_key()
-    except (paramiko.SSHException, OSError, EOFError) as exc:
+    except paramiko.SSHException as exc:
+        if "protocol banner" in str(exc):  # paramiko's banner wait ran out first
+            raise _silent(target, timeout) from None
+        raise HostKeyError(
+            f"could not read the host key of {target.hostname}:{target.port}: {exc}",
+            "check your network, then run again",
+        ) from None
+    except (OSError, EOFError) as exc:
         raise HostKeyError(
             f"could not read the host key of {target.hostname}:{target.port}: {exc}",
             "check your network, then run again",
@@ -165,7 +178,16 @@ def fetch_offer(target: Target, timeout: float = 10.0) -> ServerOffer:
     )
 
 
-def fetch(target: Target, timeout: float = 10.0) -> PublicKey:
+def _silent(target: Target, timeout: float) -> PortUnreachable:
+    return PortUnreachable(
+        f"{target.hostname} port {target.port} accepted the connection but did not answer "
+        f"within {timeout:.0f} seconds (no SSH host key came)",
+        f"check --region and your network (a firewall or proxy that holds port {target.port} "
+        "open but passes nothing); or run again with --protocol https",
+    )
+
+
+def fetch(target: Target, timeout: float | None = None) -> PublicKey:
     """The server's RSA host key, read with paramiko (no authentication is attempted)."""
     return fetch_offer(target, timeout).key
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bootstrap.ssh import keys
+from bootstrap.ssh import keys, locations
 
 
 def key_has_passphrase(key_path: Path, passphrase: bytes | None) -> bool:
@@ -26,3 +26,18 @@ def wants_keychain(key_path: Path, passphrase: bytes | None, platform: str | Non
     """macOS only: a key with a passphrase gets AddKeysToAgent + UseKeychain (Apple's ssh then
     asks once and keeps the passphrase in the Keychain)."""
     return (platform or sys.platform) == "darwin" and key_has_passphrase(key_path, passphrase)
+
+
+def passphrase_tip(key_path: Path, platform: str | None = None) -> str:
+    """How not to type the key's passphrase at every git command: macOS keeps it in the
+    Keychain (the block's UseKeychain/AddKeysToAgent); elsewhere ssh-agent holds it."""
+    shown = locations.tilde(key_path)
+    if (platform or sys.platform) == "darwin":
+        return (
+            f"Note: {shown} has a passphrase; the ssh config block has `UseKeychain yes` and "
+            "`AddKeysToAgent yes`, so ssh asks for it once and the macOS Keychain keeps it"
+        )
+    return (
+        f"Note: {shown} has a passphrase; `ssh-add {shown}` gives it to ssh-agent once, so "
+        "git does not ask at every command (or put `AddKeysToAgent yes` in your ssh config)"
+    )

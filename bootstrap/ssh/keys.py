@@ -212,6 +212,14 @@ def load_pair(private_path: Path, passphrase: bytes | None = None) -> KeyPair | 
     Raises LocalFileError when something is there but cannot be used: we never overwrite it.
     """
     pub_path = public_path_for(private_path)
+    if private_path.exists() and not private_path.is_file():
+        kind = "a folder" if private_path.is_dir() else "a device, a pipe or a socket"
+        raise LocalFileError(
+            f"{private_path} is not a key file: it is {kind}",
+            "pass --key with the path of a private key file",
+        )
+    if is_empty_leftover(private_path):
+        return None  # a crash between creating and writing it: no one's key; write_pair replaces it
     if not private_path.exists():
         if pub_path.exists():
             raise LocalFileError(
@@ -283,7 +291,18 @@ def new_key(bits: int, passphrase: bytes | None, comment: str) -> NewKey:
     return NewKey(private_bytes, PublicKey.parse(f"{public_line.decode()} {comment}"))
 
 
+def is_empty_leftover(private_path: Path) -> bool:
+    """An empty file where the key should be, with no public key beside it: what a crash (or a
+    full disk) between creating and writing a key leaves. It holds no key anyone can use."""
+    try:
+        return private_path.stat().st_size == 0 and not public_path_for(private_path).exists()
+    except OSError:
+        return False
+
+
 def write_pair(private_path: Path, key: NewKey) -> KeyPair:
+    if is_empty_leftover(private_path):
+        private_path.unlink()
     files.create_private(private_path, key.private_bytes)
     try:
         files.atomic_write(public_path_for(private_path), (key.public.line + "\n").encode(), 0o644)

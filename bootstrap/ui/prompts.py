@@ -101,6 +101,8 @@ class QuestionaryPrompter:
             default=default if default in choices else None,
             use_search_filter=searchable,
             use_jk_keys=not searchable,  # j and k are letters to filter by
+            # Short, so that the question fits a 40-column terminal on one line.
+            instruction="(type to filter)" if searchable else None,
             **self._io,
         )
         return str(self._ask(question))

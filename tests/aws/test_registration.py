@@ -10,7 +10,7 @@ import pytest
 
 from bootstrap.aws import registration
 from bootstrap.aws.failures import KeyLimitReached
-from bootstrap.errors import IamError
+from bootstrap.errors import IamError, IdentityError
 from bootstrap.ssh.keys import PublicKey
 
 USER = "alice"
@@ -131,13 +131,41 @@ def test_limit_exceeded_on_upload_lists_the_keys(stubbed: Any) -> None:
         registration.upload(aws, USER, OURS)
 
 
-def test_duplicate_on_upload_reuses_the_registered_key(stubbed: Any) -> None:
+def test_duplicate_on_upload_is_the_key_this_run_put_there(stubbed: Any) -> None:
+    # The look found no such key: a DuplicateSSHPublicKey now is what a retry meets when the
+    # first attempt's answer was lost. It counts as uploaded, so a failed run takes it out.
     aws, stub = stubbed
     stub.add_client_error("upload_ssh_public_key", "DuplicateSSHPublicKey", http_status_code=400)
     stub.add_response("list_ssh_public_keys", listing((kid("7"), "Active")))
     stub.add_response("get_ssh_public_key", key(kid("7"), BODY))
     registered, uploaded = registration.upload(aws, USER, OURS)
-    assert (registered.key_id, uploaded) == (kid("7"), False)
+    assert (registered.key_id, uploaded) == (kid("7"), True)
+
+
+def test_an_upload_answered_with_a_5xx_is_settled_by_looking(stubbed: Any) -> None:
+    aws, stub = stubbed
+    stub.add_client_error("upload_ssh_public_key", "ServiceFailure", http_status_code=500)
+    stub.add_response("list_ssh_public_keys", listing((kid("7"), "Active")))
+    stub.add_response("get_ssh_public_key", key(kid("7"), BODY))
+    registered, uploaded = registration.upload(aws, USER, OURS)
+    assert (registered.key_id, uploaded) == (kid("7"), True)
+
+
+def test_an_upload_that_never_arrived_says_nothing_was_registered(stubbed: Any) -> None:
+    aws, stub = stubbed
+    stub.add_client_error("upload_ssh_public_key", "ServiceFailure", http_status_code=500)
+    stub.add_response("list_ssh_public_keys", listing())
+    with pytest.raises(IdentityError, match="IAM does not have the key, so nothing was registered"):
+        registration.upload(aws, USER, OURS)
+
+
+def test_withdraw_deletes_only_keys_with_our_material(stubbed: Any) -> None:
+    aws, stub = stubbed
+    stub.add_response("list_ssh_public_keys", listing((kid("1"), "Active"), (kid("2"), "Active")))
+    stub.add_response("get_ssh_public_key", key(kid("1"), OTHER))
+    stub.add_response("get_ssh_public_key", key(kid("2"), BODY))
+    stub.add_response("delete_ssh_public_key", {})
+    assert registration.withdraw(aws, USER, OURS) == [kid("2")]
 
 
 @pytest.mark.parametrize("code", ["InvalidPublicKey", "UnrecognizedPublicKeyEncoding"])

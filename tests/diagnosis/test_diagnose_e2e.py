@@ -124,7 +124,7 @@ def test_key_deleted_in_iam(sandbox: SandboxCase) -> None:
     assert checks["iam key"]["status"] == "fail"
     assert "bootstrap init" in checks["iam key"]["fix"]
     assert checks["git"]["kind"] == "publickey"
-    assert f"is not registered to IAM user {sandbox.user_name}" in checks["git"]["detail"]
+    assert f"is not registered to IAM user {sandbox.user_name}" in checks["git"]["summary"]
 
 
 def test_ssh_logging_in_as_another_users_key(sandbox: SandboxCase, sandbox_factory: Any) -> None:
@@ -136,9 +136,9 @@ def test_ssh_logging_in_as_another_users_key(sandbox: SandboxCase, sandbox_facto
     code, checks = sandbox.doctor("--repo", repo, checked=False)
     assert code != 0
     assert checks["ssh config"]["status"] == "fail"
-    assert f"as '{other_id}', not as {key_id}" in checks["ssh config"]["detail"]
+    assert f"as '{other_id}', not as {key_id}" in checks["ssh config"]["summary"]
     assert checks["git"]["kind"] == "publickey"
-    assert f"'{other_id}', which is not an SSH key id of IAM user" in checks["git"]["detail"]
+    assert f"'{other_id}', which is not an SSH key id of IAM user" in checks["git"]["summary"]
 
 
 def test_an_agent_offering_other_keys_first(sandbox: SandboxCase, tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_an_agent_offering_other_keys_first(sandbox: SandboxCase, tmp_path: Path
         subprocess.run(["kill", str(agent)], check=True)
     assert code == 7  # only git fails; the ssh config is a warning
     assert checks["ssh config"]["status"] == "warn"
-    assert "IdentitiesOnly is off" in checks["ssh config"]["detail"]
+    assert "IdentitiesOnly is off" in checks["ssh config"]["summary"]
     assert checks["git"]["kind"] == "agent-keys"
     assert "IdentitiesOnly yes" in checks["git"]["fix"]
 
@@ -204,7 +204,7 @@ def test_changed_host_key(sandbox: SandboxCase) -> None:
     code, checks = sandbox.doctor("--repo", repo, checked=False)
     assert code == 6
     assert checks["known_hosts"]["status"] == "fail"
-    assert sandbox.server.host_key_fingerprint in checks["known_hosts"]["detail"]
+    assert sandbox.server.host_key_fingerprint in checks["known_hosts"]["summary"]
     assert checks["git"]["kind"] == "host-key-changed"
     # Not AWS's published key either: never advise removing the entry.
     assert "do not connect" in checks["git"]["fix"]
@@ -216,7 +216,7 @@ def test_no_matching_host_key_type(sandbox: SandboxCase) -> None:
     code, checks = sandbox.doctor("--repo", repo, checked=False)
     assert code == 7
     assert checks["git"]["kind"] == "host-key-type"
-    assert "rsa-sha2-512" in checks["git"]["detail"]
+    assert "rsa-sha2-512" in checks["git"]["summary"]
 
 
 def test_unresolvable_hostname(sandbox: SandboxCase) -> None:
@@ -226,7 +226,7 @@ def test_unresolvable_hostname(sandbox: SandboxCase) -> None:
     assert code == 7
     assert checks["port 22"]["kind"] == "dns"
     assert checks["git"]["kind"] == "dns"
-    assert "'nonexistent.invalid'" in checks["git"]["detail"]
+    assert "'nonexistent.invalid'" in checks["git"]["summary"]
 
 
 def test_refused_port_suggests_https(sandbox: SandboxCase) -> None:
@@ -239,5 +239,5 @@ def test_refused_port_suggests_https(sandbox: SandboxCase) -> None:
     assert code == 7
     assert checks["port 22"]["status"] == "fail"
     assert checks["git"]["kind"] == "unreachable"
-    assert f"port {port} (Connection refused)" in checks["git"]["detail"]
+    assert f"port {port} (Connection refused)" in checks["git"]["summary"]
     assert f"git clone codecommit::us-east-1://{repo}" in checks["git"]["fix"]

@@ -150,6 +150,7 @@ def test_simulated_kms_deny_predicts_the_half_fix_failure(stubbed: tuple[Aws, An
 def test_simulated_implicit_deny_asks_for_a_grant(stubbed: tuple[Aws, Any]) -> None:
     aws, stubber = stubbed
     expect_simulation(stubber, git=("implicitDeny", "implicitDeny"))
+    expect_policies(stubber, None)  # read to find a grant that needs MFA; may not: plain advice
     [check] = policy_checks.simulated(aws, facts())
     assert check.status == FAIL and check.kind == "implicit-deny"
     assert "AWSCodeCommitPowerUser" in check.fix
@@ -196,8 +197,8 @@ def run_policy_file(
     path = tmp_path / "policy.json"
     path.write_text(document if isinstance(document, str) else json.dumps(document))
     code = cli.main(["doctor", "--policy-file", str(path), "--json", *extra])
-    checks = json.loads(capsys.readouterr().out)["checks"]
-    return code, {check["name"]: check for check in checks}
+    checks = json.loads(capsys.readouterr().out)["steps"]
+    return code, {check["step"]: check for check in checks}
 
 
 @pytest.mark.usefixtures("no_aws")
@@ -208,7 +209,7 @@ def test_policy_file_with_the_field_reports_mfa_policy_fails_on_git(
     assert code == EXIT_IAM
     pull = checks["codecommit:GitPull without MFA"]
     assert pull["status"] == FAIL and pull["kind"] == "mfa-explicit-deny"
-    assert "BlockMostAccessUnlessSignedInWithMFA" in pull["detail"]
+    assert "BlockMostAccessUnlessSignedInWithMFA" in pull["summary"]
     assert f"bootstrap policy --from {tmp_path / 'policy.json'}" in pull["fix"]
 
 
@@ -243,8 +244,8 @@ def test_policy_file_with_the_broad_fix_warns_what_it_opens_up(
     assert code == 0
     opened = checks["MFA still required"]
     assert opened["status"] == WARN
-    assert "codecommit:DeleteRepository" in opened["detail"]
-    assert "kms:Decrypt via s3" in opened["detail"]
+    assert "codecommit:DeleteRepository" in opened["summary"]
+    assert "kms:Decrypt via s3" in opened["summary"]
 
 
 @pytest.mark.usefixtures("no_aws")
@@ -275,7 +276,7 @@ def test_malformed_policy_file_is_a_local_file_failure(
 ) -> None:
     code, checks = run_policy_file(tmp_path, capsys, "{not json")
     assert code == EXIT_LOCAL
-    assert "is not valid JSON" in checks["policy file"]["detail"]
+    assert "is not valid JSON" in checks["policy file"]["summary"]
 
 
 # -- the report ---------------------------------------------------------------------------------
@@ -304,11 +305,16 @@ def test_json_report_and_exit_code_follow_the_first_failure() -> None:
     ]
     document = checkup.document(checks)
     assert document["ok"] is False
-    assert document["checks"][0] == {
-        "name": "credentials",
+    assert document["steps"][0] == {
+        "step": "credentials",
         "status": "fail",
-        "detail": "no credentials",
+        "action": "checked",
+        "changed": False,
+        "summary": "no credentials",
         "fix": "aws configure",
     }
+    assert document["exit_code"] == 3
+    assert document["error"]["cause"] == "credentials: no credentials"
+    assert document["warnings"] == ["iam policy: not checked"]
     assert checkup.exit_code(checks) == 3
     assert checkup.exit_code(checks[2:]) == 0

@@ -56,7 +56,7 @@ def test_mfa_policy_is_predicted_and_the_live_git_names_the_statement(
     assert predicted["status"] == "fail" and predicted["kind"] == "mfa-explicit-deny"
     git = checks["git"]
     assert git["status"] == "fail" and git["kind"] == "mfa-explicit-deny"
-    assert "statement 'BlockMostAccessUnlessSignedInWithMFA'" in git["detail"]
+    assert "statement 'BlockMostAccessUnlessSignedInWithMFA'" in git["summary"]
     assert "bootstrap policy" in git["fix"]
     # Everything before the policy is fine: doctor says so, not just "failed".
     assert checks["iam key"]["status"] == checks["known_hosts"]["status"] == "ok"
@@ -73,7 +73,7 @@ def test_inactive_key_fails_with_the_reactivate_fix(sandbox: SandboxCase) -> Non
     )
     assert checks["iam key"]["status"] == "fail" and reactivate in checks["iam key"]["fix"]
     assert checks["git"]["kind"] == "publickey"
-    assert f"{key_id} is Inactive" in checks["git"]["detail"]
+    assert f"{key_id} is Inactive" in checks["git"]["summary"]
     assert reactivate in checks["git"]["fix"]
 
 
@@ -97,12 +97,12 @@ def test_no_credentials_fails_identity_and_still_runs_the_local_checks(
     code, checks = sandbox.doctor("--repo", repo)
     assert code == 3
     assert checks["credentials"]["status"] == "fail"
-    assert "no AWS credentials" in checks["credentials"]["detail"]
+    assert "no AWS credentials" in checks["credentials"]["summary"]
     for local in ("local key", "ssh config", "port 22", "known_hosts", "git"):
         assert checks[local]["status"] == "ok", checks[local]
     for needs_aws in ("iam key", "iam policy"):
         assert checks[needs_aws]["status"] == "warn"
-        assert checks[needs_aws]["detail"].startswith("not checked")
+        assert checks[needs_aws]["summary"].startswith("not checked")
 
 
 def test_nothing_set_up_yet_points_to_init(sandbox: SandboxCase) -> None:
@@ -143,6 +143,6 @@ def test_host_star_above_the_block_is_named_with_its_line(sandbox: SandboxCase) 
     assert code == 5
     check = checks["ssh config"]
     assert check["status"] == "fail"
-    assert "as 'deploy'" in check["detail"]
-    assert "line 2 of ~/.ssh/config (`User deploy`) comes first" in check["detail"]
+    assert "as 'deploy'" in check["summary"]
+    assert "line 2 of ~/.ssh/config (`User deploy`) comes first" in check["summary"]
     assert check["fix"].startswith("move line 2 of ~/.ssh/config below the '# >>> bootstrap'")

@@ -28,7 +28,7 @@ def doctor(case: SandboxCase, *extra: str) -> tuple[int, dict[str, Any]]:
     assert "Traceback" not in done.stderr, done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] is (done.returncode == 0)
-    report["by_name"] = {check["name"]: check for check in report["checks"]}
+    report["by_name"] = {check["step"]: check for check in report["steps"]}
     return done.returncode, report
 
 
@@ -69,13 +69,13 @@ def test_an_iam_user_over_https_is_found_without_the_flag_and_the_live_git_passe
     code, report = doctor(case, "--repo", repo)
     assert code == 0, report
     assert report["command"] == "doctor" and report["protocol"] == "https"
-    assert [check["name"] for check in report["checks"]] == [*HTTPS_CHECKS, "git"]
-    assert all(check["status"] == "ok" for check in report["checks"]), report["checks"]
+    assert [check["step"] for check in report["steps"]] == [*HTTPS_CHECKS, "git"]
+    assert all(check["status"] == "ok" for check in report["steps"]), report["steps"]
     checks = report["by_name"]
-    assert checks["credentials"]["detail"].startswith(f"IAM user {case.user_name} (arn:aws:iam::")
-    assert "https://git-codecommit.*.amazonaws.com" in checks["git config"]["detail"]
-    assert "signing with the default credentials" in checks["git config"]["detail"]
-    assert "a long-term access key" in checks["credential helper"]["detail"]
+    assert checks["credentials"]["summary"].startswith(f"IAM user {case.user_name} (arn:aws:iam::")
+    assert "https://git-codecommit.*.amazonaws.com" in checks["git config"]["summary"]
+    assert "signing with the default credentials" in checks["git config"]["summary"]
+    assert "a long-term access key" in checks["credential helper"]["summary"]
     assert case.snapshot() == before
 
 
@@ -101,8 +101,8 @@ def test_the_mfa_deny_fails_the_live_git_with_its_kind_and_exit_7(
         assert checks[name]["status"] == "ok", checks[name]
     git = checks["git"]
     assert git["status"] == "fail" and git["kind"] == "mfa-explicit-deny"
-    assert "signed without an MFA session" in git["detail"]
-    assert "BlockMostAccessUnlessSignedInWithMFA" in git["detail"]
+    assert "signed without an MFA session" in git["summary"]
+    assert "BlockMostAccessUnlessSignedInWithMFA" in git["summary"]
     assert "bootstrap policy" in git["fix"]
 
 
@@ -117,15 +117,16 @@ def test_no_credentials_fails_with_exit_3_and_the_local_checks_still_run(
     assert code == 3
     checks = report["by_name"]
     assert checks["credentials"]["status"] == "fail"
-    assert "no AWS credentials" in checks["credentials"]["detail"]
+    assert "no AWS credentials" in checks["credentials"]["summary"]
     assert "aws configure" in checks["credentials"]["fix"]
     assert checks["credential helper"]["status"] == "fail"
-    assert "no AWS credentials found for profile 'default'" in checks["credential helper"]["detail"]
+    helper = checks["credential helper"]["summary"]
+    assert "no AWS credentials found for profile 'default'" in helper
     for local in ("git config", "port 443"):
         assert checks[local]["status"] == "ok", checks[local]
     git = checks["git"]
     assert git["status"] == "fail" and git["kind"] == "https-no-credentials"
-    assert "bootstrap's helper could not sign (no AWS credentials" in git["detail"]
+    assert "bootstrap's helper could not sign (no AWS credentials" in git["summary"]
 
 
 def test_a_proxy_that_refuses_fails_port_443_naming_the_proxy(https_sandbox: SandboxCase) -> None:
@@ -137,8 +138,8 @@ def test_a_proxy_that_refuses_fails_port_443_naming_the_proxy(https_sandbox: San
     assert code == 7
     check = report["by_name"]["port 443"]
     assert check["status"] == "fail" and check["kind"] == "https-unreachable"
-    assert f"through the proxy {dead} (HTTPS_PROXY)" in check["detail"]
-    assert "Connection refused" in check["detail"]
+    assert f"through the proxy {dead} (HTTPS_PROXY)" in check["summary"]
+    assert "Connection refused" in check["summary"]
     assert "check HTTPS_PROXY" in check["fix"]
     assert report["by_name"]["credentials"]["status"] == "ok"
 
@@ -150,8 +151,8 @@ def test_a_proxy_that_refuses_the_host_names_its_answer(https_sandbox: SandboxCa
     assert code == 7
     check = report["by_name"]["port 443"]
     assert check["status"] == "fail"
-    assert "refused `CONNECT git-codecommit.eu-west-1.amazonaws.com:443`" in check["detail"]
-    assert "`HTTP/1.1 403 Forbidden`" in check["detail"]
+    assert "refused `CONNECT git-codecommit.eu-west-1.amazonaws.com:443`" in check["summary"]
+    assert "`HTTP/1.1 403 Forbidden`" in check["summary"]
 
 
 def test_a_helper_that_keeps_passwords_after_ours_is_a_warning(
@@ -164,8 +165,8 @@ def test_a_helper_that_keeps_passwords_after_ours_is_a_warning(
     assert code == 0
     check = report["by_name"]["git config"]
     assert check["status"] == "warn"
-    assert "git also asks `helper = store` ([credential] in ~/.gitconfig)" in check["detail"]
-    assert "15 minutes" in check["detail"] and "403" in check["detail"]
+    assert "git also asks `helper = store` ([credential] in ~/.gitconfig)" in check["summary"]
+    assert "15 minutes" in check["summary"] and "403" in check["summary"]
     assert "remove `helper = store` from ~/.gitconfig" in check["fix"]
 
 
@@ -175,7 +176,7 @@ def test_no_git_config_section_points_to_init(https_sandbox: SandboxCase) -> Non
     assert code == 5
     check = report["by_name"]["git config"]
     assert check["status"] == "fail"
-    assert "no bootstrap credential section in ~/.gitconfig" in check["detail"]
+    assert "no bootstrap credential section in ~/.gitconfig" in check["summary"]
     assert "run `bootstrap init --protocol https`" in check["fix"]
     assert report["protocol"] == "https"
 
@@ -188,5 +189,5 @@ def test_an_error_before_the_checks_keeps_the_document_and_its_protocol(
     assert done.returncode == 2, done.stderr
     report = json.loads(done.stdout)
     assert report["command"] == "doctor" and report["protocol"] == "https"
-    assert report["ok"] is False and report["checks"] == []
+    assert report["ok"] is False and report["steps"] == [] and report["exit_code"] == 2
     assert "--region" in report["error"]["fix"]

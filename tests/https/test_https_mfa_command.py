@@ -297,8 +297,8 @@ def test_init_mfa_flag_errors_come_before_any_request(
 def test_status_and_remove_know_the_session(home: Path, sts: FakeSts) -> None:
     assert init(home, sts, "--profile", "dev", "--mfa", "--mfa-code", CODE)[0] == 0
     done = run(home, sts, "status", "--region", "eu-west-1", "--profile", "dev", "--json")
-    checks = {check["section"]: check for check in json.loads(done.stdout)["checks"]}
-    assert checks["mfa session"]["ok"] is True, done.stdout
+    checks = {check["step"]: check for check in json.loads(done.stdout)["steps"]}
+    assert checks["mfa session"]["status"] == "ok", done.stdout
     assert checks["mfa session"]["summary"].startswith("profile dev: expires ")
     no_secret_in(sts, done.stdout)
 

@@ -115,10 +115,12 @@ def test_check_is_10_for_a_clone_dir_init_would_create_and_0_once_it_is_a_clone(
     done = check(sandbox, repo, "--clone-dir", str(target), "--json")
     assert done.returncode == 0, done.stderr
     steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
-    assert steps["test clone"]["action"] == "unchanged"
+    assert steps["access"]["action"] == "skipped"  # --check stays offline
     again = sandbox.init("--repo", repo, "--clone-dir", str(target), "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["changed"] is False
+    steps = {step["step"]: step for step in json.loads(again.stdout)["steps"]}
+    assert steps["access"]["action"] == "verified"  # ls-remote ran: not "unchanged"
 
 
 @pytest.mark.e2e

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from sandbox.case import SandboxCase
+from sandbox.policies import MFA_POLICY
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +24,8 @@ def test_fresh_init_clones(sandbox: SandboxCase) -> None:
     repo = sandbox.ready()
     done = sandbox.init("--repo", repo)
     assert done.returncode == 0, done.stderr
-    assert f"cloned {sandbox.clone_url(repo)}" in done.stdout
+    assert f"✓ test clone   cloned: {sandbox.clone_url(repo)} into a temporary" in done.stdout
+    assert done.stdout.endswith(f"Next: git clone {sandbox.clone_url(repo)}\n")
     key = sandbox.home / ".ssh" / "codecommit_rsa"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert stat.S_IMODE((sandbox.home / ".ssh").stat().st_mode) == 0o700
@@ -46,7 +48,12 @@ def test_second_run_is_byte_identical_uploads_nothing_and_reports_unchanged(
     assert again.returncode == 0, again.stderr
     report = json.loads(again.stdout)
     assert report["changed"] is False
-    assert {step["action"] for step in report["steps"]} == {"unchanged"}
+    steps = {step["step"]: step["action"] for step in report["steps"]}
+    # The identity was looked up, not left alone: it says "found"; nothing else did anything.
+    assert steps.pop("identity") == "found"
+    assert steps.pop("access", "verified") == "verified"  # a live check ran: not "unchanged"
+    assert set(steps.values()) == {"unchanged"}
+    assert report["next"] == [f"Next: git clone {sandbox.clone_url(repo)}"]  # a re-run too
     assert sandbox.snapshot() == before
     assert sandbox.iam_keys() == keys_before
 
@@ -173,6 +180,55 @@ def test_passphrase_comes_from_the_environment_and_never_shows(sandbox: SandboxC
     assert b"aes256-ctr" in __import__("base64").b64decode(b"".join(key.splitlines()[1:-1]))
 
 
+def existing_key_with_passphrase(sandbox: SandboxCase, passphrase: str) -> None:
+    key = sandbox.home / ".ssh" / "codecommit_rsa"
+    key.parent.mkdir(mode=0o700, exist_ok=True)
+    made = subprocess.run(
+        ["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", passphrase, "-f", str(key)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+
+
+@pytest.mark.parametrize("given", [None, "not the passphrase"])
+def test_a_key_it_cannot_open_unattended_stops_before_any_change(
+    sandbox: SandboxCase, given: str | None
+) -> None:
+    repo = sandbox.ready()
+    existing_key_with_passphrase(sandbox, "correct horse battery")
+    before = sandbox.snapshot()
+    extra: tuple[str, ...] = ()
+    if given is not None:
+        sandbox.env["CC_PASSPHRASE"] = given
+        extra = ("--passphrase-env", "CC_PASSPHRASE")
+    done = sandbox.init("--repo", repo, "--json", *extra)
+    assert done.returncode == 2, done.stdout + done.stderr
+    error = json.loads(done.stdout)["error"]
+    if given is None:
+        assert "has a passphrase" in error["cause"] and "--passphrase-env" in error["fix"]
+    else:
+        assert "does not open" in error["cause"]
+    assert sandbox.iam_keys() == []  # nothing uploaded
+    assert sandbox.snapshot() == before  # no ssh config, no known_hosts line
+
+
+def test_without_key_a_rerun_uses_the_key_the_managed_block_names(sandbox: SandboxCase) -> None:
+    repo = sandbox.ready()
+    own = sandbox.home / ".ssh" / "id_rsa"
+    first = sandbox.init("--repo", repo, "--key", str(own), "--json")
+    assert first.returncode == 0, first.stdout + first.stderr
+    [registered] = sandbox.iam_keys()
+    before = sandbox.snapshot()
+    again = sandbox.init("--repo", repo, "--json")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert not (sandbox.home / ".ssh" / "codecommit_rsa").exists()
+    assert sandbox.iam_keys() == [registered]  # no second key uploaded
+    assert sandbox.snapshot() == before
+    code, checks = sandbox.doctor("--repo", repo)
+    assert code == 0, checks
+    assert "id_rsa" in checks["local key"]["summary"]
+
+
 def test_clone_dir_is_kept_and_a_rerun_verifies_it(sandbox: SandboxCase) -> None:
     repo = sandbox.ready()
     target = sandbox.home / "work" / repo
@@ -194,13 +250,46 @@ def clone_step(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     return step
 
 
-def test_rerun_of_a_proved_setup_does_not_connect(sandbox: SandboxCase) -> None:
+def access_step(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    [step] = [s for s in json.loads(done.stdout)["steps"] if s["step"] == "access"]
+    return step
+
+
+def test_rerun_of_a_proved_setup_checks_access_with_one_ls_remote_not_a_clone(
+    sandbox: SandboxCase,
+) -> None:
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    before, marks = sandbox.snapshot(), sandbox.server.log_marks()
+    done = sandbox.init("--repo", repo, "--json")
+    assert done.returncode == 0, done.stderr
+    step = access_step(done)
+    assert step["action"] == "verified" and step["proved_at"]
+    assert step["summary"].startswith("git ls-remote")  # the line: "access verified: git …"
+    assert not [s for s in json.loads(done.stdout)["steps"] if s["step"] == "test clone"]
+    assert sandbox.server.log_text(marks).count("allowed") == 1  # one connection
+    assert sandbox.snapshot() == before
+
+
+def test_rerun_after_access_broke_says_so_as_a_failed_clone_would(sandbox: SandboxCase) -> None:
+    """The field report: SSH git worked, then the account applied the deny-unless-MFA policy."""
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    sandbox.put_user_policy(MFA_POLICY, "mfa")
+    done = sandbox.init("--repo", repo, "--json")
+    assert done.returncode == 7, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["error"]["kind"] == "mfa-explicit-deny"
+    assert "--protocol https --mfa" in report["error"]["fix"]
+
+
+def test_check_on_a_proved_setup_stays_offline(sandbox: SandboxCase) -> None:
     repo = sandbox.ready()
     assert sandbox.init("--repo", repo).returncode == 0
     marks = sandbox.server.log_marks()
-    step = clone_step(sandbox.init("--repo", repo, "--json"))
-    assert step["action"] == "unchanged" and step["proved_at"]
-    assert "--retest" in step["summary"]
+    done = sandbox.init("--repo", repo, "--json", "--check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert access_step(done)["action"] == "skipped"
     assert sandbox.server.log_marks() == marks  # no connection: not even a key lookup
 
 
@@ -209,7 +298,7 @@ def test_retest_clones_again_and_changes_nothing(sandbox: SandboxCase) -> None:
     assert sandbox.init("--repo", repo).returncode == 0
     before, marks = sandbox.snapshot(), sandbox.server.log_marks()
     step = clone_step(sandbox.init("--repo", repo, "--json", "--retest"))
-    assert step["action"] == "unchanged" and "proved_at" not in step
+    assert step["action"] == "cloned" and "proved_at" not in step
     assert "allowed" in sandbox.server.log_text(marks)
     assert sandbox.snapshot() == before
 
@@ -227,7 +316,7 @@ def test_a_setup_that_differs_is_cloned_again(sandbox: SandboxCase, change: str)
     step = clone_step(sandbox.init("--repo", repo, "--json"))
     assert "proved_at" not in step
     assert "allowed" in sandbox.server.log_text(marks)
-    assert "proved_at" in clone_step(sandbox.init("--repo", repo, "--json"))
+    assert "proved_at" in access_step(sandbox.init("--repo", repo, "--json"))
 
 
 def test_a_failed_clone_proves_nothing(sandbox: SandboxCase) -> None:
@@ -255,6 +344,11 @@ def test_missing_repository_fails_with_gits_reason(sandbox: SandboxCase) -> None
     assert done.returncode == 7
     assert "no-such-repo" in done.stderr and "does not exist" in done.stderr
     assert "Traceback" not in done.stderr
+    # What was set up stays, and the message says so and why: the name is what is wrong.
+    assert "the SSH setup is right and was kept, only the repository name is not" in done.stderr
+    assert "`bootstrap doctor --repo NAME` checks another name" in done.stderr
+    assert (sandbox.home / ".ssh" / "codecommit_rsa").exists()
+    assert len(sandbox.iam_keys()) == 1
 
 
 def test_user_flag_skips_the_identity_call(sandbox: SandboxCase) -> None:

@@ -61,3 +61,33 @@ def test_nothing_is_generated_for_a_dry_run_or_when_a_key_is_there(tmp_path: Pat
     assert key_ahead.start_if_needed(answers) is None
     answers.key_path.unlink()  # a lone .pub is a key too: the key step explains it
     assert key_ahead.start_if_needed(answers) is None
+
+
+def test_a_run_that_fails_early_waits_for_the_key_thread(tmp_path: Path) -> None:
+    """An error before the key is ready must not end the process under the running thread
+    (a daemon killed inside OpenSSL aborts it: exit 134). The process waits for it instead: the
+    stand-in for the key generation still gets to write its mark, and the exit code is ours."""
+    import subprocess
+    import sys
+    import textwrap
+
+    mark = tmp_path / "generated"
+    script = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from bootstrap.init import key_ahead
+        from bootstrap.ssh import keys
+
+        def slow_key(bits, passphrase, comment):
+            time.sleep(0.3)  # the work itself, not a wait on anything
+            Path({str(mark)!r}).write_text("done")
+
+        keys.new_key = slow_key
+        key_ahead.KeyAhead(Path({str(tmp_path / "k")!r}), 2048, None, "c")
+        raise SystemExit(3)  # an early error: the key is not ready yet
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 3, done.stderr
+    assert mark.read_text() == "done"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 
+import pexpect
 import pytest
 
 from sandbox.case import SandboxCase
@@ -38,11 +40,13 @@ def test_the_field_report_keeps_its_policy_and_git_works_with_an_mfa_session(
     # 2. HTTPS with one MFA code clones (and the session is cached 0600).
     https = case.run(
         "init", "--yes", "--region", case.region, "--repo", repo,
-        "--protocol", "https", "--mfa-serial", str(case.mfa_serial),
-        "--mfa-code", case.mfa_code(), "--json",
+        "--protocol", "https", "--mfa", "--mfa-code", case.mfa_code(), "--json",
     )  # fmt: skip
     assert https.returncode == 0, https.stdout + https.stderr
     assert case.creds.secret_access_key not in https.stdout + https.stderr
+    # The device came from iam:ListMFADevices, asked without a user name, as IAM answers it.
+    session = next(s for s in json.loads(https.stdout)["steps"] if s["step"] == "mfa session")
+    assert session["serial"] == case.mfa_serial
 
     # 3. The policy is byte-identical.
     assert policy_bytes(case) == before
@@ -75,12 +79,8 @@ def test_an_expired_session_without_a_terminal_fails_in_one_line_naming_bootstra
     )  # fmt: skip
     assert https.returncode == 0, https.stdout + https.stderr
     # The session ran out: STS says so, and the cache's own expiry is in the past.
-    case.sts.expire_all()
-    [cache] = (case.home / ".aws" / "bootstrap" / "mfa").glob("*.json")
+    cache = case.expire_mfa_session()
     assert cache.stat().st_mode & 0o777 == 0o600
-    document = json.loads(cache.read_text())
-    document["expires"] = "2000-01-01T00:00:00+00:00"
-    cache.write_text(json.dumps(document))
     done = subprocess.run(
         ["git", "clone", case.https_url(repo), str(case.home / "again")],
         env=case.env, cwd=case.home, capture_output=True, text=True, timeout=120,
@@ -89,3 +89,29 @@ def test_an_expired_session_without_a_terminal_fails_in_one_line_naming_bootstra
     assert done.returncode != 0
     assert "bootstrap mfa" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_expired_session_asks_for_a_code_on_the_terminal_and_the_clone_goes_on(
+    mfa_sandbox: SandboxCase,
+) -> None:
+    case = mfa_sandbox
+    repo = case.ready()
+    case.enable_mfa()
+    case.put_user_policy(MFA_POLICY, "mfa")
+    https = case.run(
+        "init", "--yes", "--region", case.region, "--repo", repo,
+        "--mfa", "--mfa-code", case.mfa_code(),
+    )  # fmt: skip
+    assert https.returncode == 0, https.stdout + https.stderr
+    case.expire_mfa_session()
+    # Plain git, in a terminal: the helper asks on /dev/tty, as git holds its stdin and stdout.
+    child = pexpect.spawn(
+        "git", ["clone", case.https_url(repo), str(case.home / "again")],
+        env=case.env, cwd=str(case.home), encoding="utf-8", timeout=90,
+    )  # fmt: skip
+    child.expect_exact("MFA code for")
+    child.sendline(case.mfa_code(time.time() + 30))  # the next step's: the last one was used
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert (case.home / "again" / "README.md").exists()

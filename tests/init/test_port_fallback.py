@@ -3,6 +3,7 @@ over HTTPS only if the user says so."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ def answers(tmp_path: Path, protocol: str | None = None) -> InitAnswers:
         ssh_config_is_default=True,
         accept_host_key=None,
         protocol=protocol,
+        ssh_insisted=protocol == "ssh",  # as from --protocol ssh
     )
 
 
@@ -64,6 +66,18 @@ def test_the_user_who_says_no_gets_the_error(tmp_path: Path, silent_port_22: lis
     with pytest.raises(PortUnreachable):
         pipeline.run(answers(tmp_path), prompter, Reporter("init", as_json=False))  # type: ignore[arg-type]
     assert silent_port_22 == []
+
+
+def test_ssh_chosen_in_the_wizard_is_offered_https_when_port_22_is_silent(
+    tmp_path: Path, silent_port_22: list[str]
+) -> None:
+    prompter = FakePrompter({"Set up git over HTTPS (port 443) instead?": False})
+    chosen = dataclasses.replace(answers(tmp_path, "ssh"), ssh_insisted=False)
+    with pytest.raises(PortUnreachable):
+        pipeline.run(chosen, prompter, Reporter("init", as_json=False))  # type: ignore[arg-type]
+    assert [asked.message for asked in prompter.asked] == [
+        "Set up git over HTTPS (port 443) instead?"
+    ]
 
 
 def test_protocol_ssh_never_switches(tmp_path: Path, silent_port_22: list[str]) -> None:

@@ -29,7 +29,7 @@ def answer(child: Any, prompt: str, keys: str = ENTER) -> None:
 
 def through_the_questions(child: Any, repo: str) -> None:
     """Enter through every default; type the repository name, which moto cannot list."""
-    answer(child, "AWS region of the repository")
+    answer(child, "AWS region")
     answer(child, "Set up SSH access for IAM user")
     answer(child, "Passphrase for the new key")
     child.expect_exact("Cannot list the repositories: CodeCommit in us-east-1 answered")
@@ -46,12 +46,12 @@ def test_enter_through_the_defaults_ends_in_a_clone(sandbox: SandboxCase) -> Non
     through_the_questions(child, repo)
     child.expect_exact("Summary")
     answer(child, "Go ahead?")
-    child.expect_exact(f"Next: cd {repo} && git pull")
+    child.expect_exact(f"Next: cd {repo}\r\n")  # just cloned: no `git pull` to suggest
     assert finish(child) == 0, child.transcript.getvalue()
     transcript = child.transcript.getvalue()
     assert (sandbox.home / repo / "README.md").exists()
     assert "Cloning into" in transcript  # git's own progress came through
-    assert f"✓ test clone   created: cloned {sandbox.clone_url(repo)}" in transcript
+    assert f"✓ test clone   created: {sandbox.clone_url(repo)} into" in transcript
     [registered] = sandbox.iam_keys()
     assert f"User {registered['SSHPublicKeyId']}" in (sandbox.home / ".ssh/config").read_text()
     assert not _COLOR.search(transcript), "NO_COLOR=1, yet something was colored"
@@ -64,7 +64,7 @@ def test_ctrl_c_at_a_prompt_stops_and_changes_nothing(sandbox: SandboxCase) -> N
     sandbox.write_routing()
     before = sandbox.snapshot()
     child = spawn(sandbox, "init", "--key-bits", "2048")
-    answer(child, "AWS region of the repository", CTRL_C)
+    answer(child, "AWS region", CTRL_C)
     child.expect_exact("Stopped by user (nothing was changed)")
     assert finish(child) == 130
     assert "Traceback" not in child.transcript.getvalue()
@@ -95,3 +95,20 @@ def test_esc_at_the_summary_stops_and_changes_nothing(sandbox: SandboxCase) -> N
     assert _COLOR.search(transcript), "a terminal without NO_COLOR gets color"
     assert sandbox.snapshot() == before
     assert sandbox.iam_keys() == []
+
+
+def test_a_rerun_that_changes_nothing_asks_no_go_ahead_and_checks_access(
+    sandbox: SandboxCase,
+) -> None:
+    repo = sandbox.ready()
+    assert sandbox.init("--repo", repo).returncode == 0
+    before = sandbox.snapshot()
+    child = spawn(sandbox, "init", "--region", sandbox.region, "--repo", repo, NO_COLOR="1")
+    answer(child, "Set up SSH access for IAM user")
+    answer(child, "SSH key for CodeCommit")  # the default: the key already set up
+    answer(child, "Clone the repository", "\x1b[B" + ENTER)  # the throw-away test clone
+    child.expect_exact("verified: git ls-remote")
+    assert finish(child) == 0, child.transcript.getvalue()
+    transcript = child.transcript.getvalue()
+    assert "Go ahead?" not in transcript and "Summary" not in transcript
+    assert sandbox.snapshot() == before

@@ -91,7 +91,7 @@ def test_enter_through_the_defaults_takes_what_was_detected(home: Path) -> None:
         }
     )
     answers = run(prompter)
-    assert prompter.question("AWS region").default == "eu-west-1"  # the profile's region
+    assert prompter.question("AWS region").default == "eu-west-1  Ireland"  # the profile's
     assert prompter.question("Size of the new key").default == "4096"
     assert prompter.question("Directory for the clone").default == "./team-repo"
     assert answers.region == "eu-west-1"
@@ -145,7 +145,7 @@ def test_profile_is_chosen_among_the_configured_ones_with_aws_profile_as_default
     asked = prompter.question("AWS profile")
     assert (asked.choices, asked.default) == (["default", "dev", "prod"], "prod")
     # The region's default follows the chosen profile, not $AWS_PROFILE's.
-    assert prompter.question("AWS region").default == "ap-northeast-1"
+    assert prompter.question("AWS region").default == "ap-northeast-1  Tokyo"
     assert (answers.profile, answers.region) == ("dev", "ap-northeast-1")
 
 
@@ -166,8 +166,9 @@ def test_region_default_is_the_environment_before_the_profile(
     prompter.answers["Passphrase"] = ""
     run(prompter, "--no-clone")
     asked = prompter.question("AWS region")
-    assert asked.default == "us-west-2"
-    assert asked.choices is not None and {"eu-west-1", "ap-northeast-1"} <= set(asked.choices)
+    assert asked.default == "us-west-2  Oregon"
+    assert asked.choices is not None
+    assert {"eu-west-1  Ireland", "ap-northeast-1  Tokyo"} <= set(asked.choices)
 
 
 def test_declining_the_detected_user_asks_for_the_user_to_set_up(home: Path) -> None:
@@ -207,7 +208,7 @@ def test_a_role_gets_https_without_a_question_about_ssh(home: Path) -> None:
     notes: list[str] = []
     answers = run(prompter, "--no-clone", found=lookups(identity=lambda answers: role), notes=notes)
     assert answers.protocol == "https"
-    assert prompter.messages() == ["AWS region of the repository"]  # nothing more was asked
+    assert prompter.messages() == ["AWS region"]  # nothing more was asked
     assert notes == ["role Dev (session alice): SSH keys need an IAM user, so HTTPS"]
 
 
@@ -304,7 +305,12 @@ def test_repositories_are_chosen_from_the_listing_of_that_region(home: Path) -> 
         return ["api", "web"]
 
     prompter = FakePrompter(
-        {"AWS region": "eu-central-1", "Set up SSH": True, "Size": ENTER, "Passphrase": ""}
+        {
+            "AWS region": "eu-central-1  Frankfurt",
+            "Set up SSH": True,
+            "Size": ENTER,
+            "Passphrase": "",
+        }
         | {"Repository to clone": "web", "Clone the": wizard.TEST_CLONE}
     )
     answers = run(prompter, found=lookups(repositories=repositories))

@@ -29,7 +29,7 @@ def test_status_shows_the_protocol_the_section_and_that_the_helper_can_sign(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["protocol"] == "https" and report["complete"] is True
-    sections = {check["section"]: check for check in report["checks"]}
+    sections = {check["step"]: check for check in report["steps"]}
     assert "git-codecommit.*.amazonaws.com" in sections["git config"]["summary"]
     assert "session credentials" in sections["credentials"]["summary"]
     text = case.run("status", "--region", case.region)
@@ -44,8 +44,8 @@ def test_status_without_credentials_says_the_helper_cannot_sign(
     (case.home / ".aws" / "credentials").unlink()
     done = case.run("status", "--region", case.region, "--json")
     assert done.returncode == 3, done.stderr
-    sections = {check["section"]: check for check in json.loads(done.stdout)["checks"]}
-    assert sections["credentials"]["ok"] is False
+    sections = {check["step"]: check for check in json.loads(done.stdout)["steps"]}
+    assert sections["credentials"]["status"] == "fail"
 
 
 def test_rotate_says_there_is_no_key_to_rotate_and_changes_nothing(

@@ -21,10 +21,19 @@ def test_it_asks_before_deleting_the_key_from_iam(sandbox: SandboxCase, reply: s
     assert sandbox.init("--repo", repo).returncode == 0
     [key] = sandbox.iam_keys()
 
+    after_init = config.read_bytes()
+
     child = spawn(sandbox, "remove", "--region", sandbox.region)
-    child.expect_exact(f"Delete SSH key {key['SSHPublicKeyId']} from IAM user {sandbox.user_name}?")
+    child.expect_exact(f"Delete SSH key {key['SSHPublicKeyId']} from IAM user {sandbox.user_name}")
+    child.expect_exact("no keeps both (--keep-iam-key: only the setup)")
     child.send(reply)
 
-    assert finish(child) == 0, child.logfile_read.getvalue()
-    assert sandbox.iam_keys() == ([] if reply == "y" else [key])
-    assert config.read_bytes() == before  # the local part is removed either way
+    if reply == "y":
+        assert finish(child) == 0, child.logfile_read.getvalue()
+        assert sandbox.iam_keys() == []
+        assert config.read_bytes() == before
+    else:  # no keeps what the question says it keeps
+        assert finish(child) == 130, child.logfile_read.getvalue()
+        assert "nothing was changed" in child.logfile_read.getvalue()
+        assert sandbox.iam_keys() == [key]
+        assert config.read_bytes() == after_init

@@ -92,9 +92,9 @@ def _assert_rolled_back(
     assert "so the rotation was undone" in done.stderr
     assert "Traceback" not in done.stderr
     assert local_state(case) == before  # block, key files: byte-identical; no backup left
-    found = statuses(case)
-    assert found.pop(old_id) == "Active"
-    assert list(found.values()) == ["Inactive"]  # the new key, deactivated
+    assert "was deleted from IAM" in done.stderr
+    assert statuses(case) == {old_id: "Active"}  # the new key it uploaded is deleted again
+    assert not (case.ssh_dir / "bootstrap.rotation.json").exists()
 
 
 def test_failed_check_puts_everything_back_and_says_why(sandbox: SandboxCase) -> None:
@@ -134,9 +134,8 @@ def test_failed_check_json_names_the_statement_and_the_new_key(sandbox: SandboxC
     assert error["kind"] == "mfa-explicit-deny"
     assert "'BlockMostAccessUnlessSignedInWithMFA' of inline policy 'require-mfa'" in error["cause"]
     assert "with an explicit deny" in error["git_stderr"]
-    statuses_now = statuses(sandbox)
-    assert statuses_now.pop(old_id) == "Active"
-    assert statuses_now == {error["new_key_id"]: "Inactive"}
+    assert error["new_key_id"].startswith("APKA")
+    assert statuses(sandbox) == {old_id: "Active"}  # the new key is deleted again
 
 
 def test_missing_repository_rolls_back(sandbox: SandboxCase) -> None:
@@ -172,13 +171,29 @@ def test_dry_run_changes_nothing(sandbox: SandboxCase) -> None:
     assert sandbox.iam_keys() == keys_before
 
 
-def test_no_repo_and_no_terminal_names_the_flag(sandbox: SandboxCase) -> None:
-    _, _ = sandbox.set_up()
+def test_no_repo_and_no_terminal_names_the_flag_when_none_was_proved(
+    sandbox: SandboxCase,
+) -> None:
+    sandbox.write_routing()
+    assert sandbox.init("--no-clone").returncode == 0  # nothing proved with a repository
     before = sandbox.snapshot()
     done = sandbox.run("rotate", "--region", sandbox.region)
     assert done.returncode == 2
+    assert "none was ever proved here" in done.stderr
     assert "fix: pass --repo" in done.stderr
     assert sandbox.snapshot() == before
+
+
+def test_without_repo_it_checks_with_the_repository_init_proved(sandbox: SandboxCase) -> None:
+    repo, old_id = sandbox.set_up()
+    done = rotate(sandbox, "--json")
+    assert done.returncode == 0, done.stderr
+    steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
+    assert steps["git check"]["url"] == sandbox.clone_url(repo)
+    [new_id] = statuses(sandbox)
+    assert new_id != old_id
+    # The rotation proved it again: the next rotate needs no --repo either.
+    assert rotate(sandbox).returncode == 0
 
 
 def test_nothing_to_rotate_before_init(sandbox: SandboxCase) -> None:
@@ -217,3 +232,22 @@ def test_new_key_gets_the_passphrase_and_git_checks_it_without_a_terminal(
     assert (
         subprocess.run([*read, "-P", "correct horse battery"], capture_output=True).returncode == 0
     )
+
+
+def test_a_key_with_a_passphrase_unattended_needs_a_passphrase_flag(sandbox: SandboxCase) -> None:
+    repo = sandbox.ready()
+    sandbox.env["OLD_PASSPHRASE"] = "old horse battery"
+    assert sandbox.init("--repo", repo, "--passphrase-env", "OLD_PASSPHRASE").returncode == 0
+    before, keys_before = sandbox.snapshot(), sandbox.iam_keys()
+
+    refused = rotate(sandbox, "--repo", repo)
+
+    assert refused.returncode == 2, refused.stderr
+    assert "has a passphrase" in refused.stderr
+    assert "--passphrase-env VAR" in refused.stderr and "--no-passphrase" in refused.stderr
+    assert sandbox.snapshot() == before and sandbox.iam_keys() == keys_before
+
+    done = rotate(sandbox, "--repo", repo, "--no-passphrase")
+    assert done.returncode == 0, done.stderr
+    read = ["ssh-keygen", "-y", "-P", "", "-f", str(key_file(sandbox))]
+    assert subprocess.run(read, capture_output=True).returncode == 0  # as asked: none

@@ -1,4 +1,4 @@
-"""rotate's key files: dated backup names, the swap, and putting the old key back."""
+"""rotate's key files: dated backup names, the old key's second name, the new key moving in."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap.lifecycle import rotate
+from bootstrap.lifecycle import rotate, rotate_files
 from bootstrap.ssh import keys
-from bootstrap.undo import Undo
 
 DAY = datetime.date(2026, 11, 28)
 
@@ -37,38 +36,48 @@ def test_backup_name_is_dated_and_never_reused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("old_has_pub", [True, False])
-def test_swap_then_undo_puts_the_old_key_back(tmp_path: Path, old_has_pub: bool) -> None:
+def test_the_old_key_keeps_a_second_name_and_again_is_a_no_op(
+    tmp_path: Path, old_has_pub: bool
+) -> None:
     key = tmp_path / "codecommit_rsa"
     pair(key, b"old")
     if not old_has_pub:
         keys.public_path_for(key).unlink()
-    new = pair(tmp_path / "codecommit_rsa.new", b"new")
     backup = tmp_path / "codecommit_rsa.2026-11-28.bak"
-    inode = key.stat().st_ino
-    undo = Undo()
 
-    rotate.swap_in(key, backup, new, undo)
+    rotate_files.keep_old(key, backup)
+    rotate_files.keep_old(key, backup)  # after a kill, the re-run does it again
 
-    assert key.read_bytes() == b"new" and backup.read_bytes() == b"old"
-    assert backup.stat().st_ino == inode  # the same file under a second name, never a copy
+    assert backup.stat().st_ino == key.stat().st_ino  # a second name, never a copy
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
-    assert keys.public_path_for(key).read_bytes() == b"new.pub"
     assert keys.public_path_for(backup).exists() == old_has_pub
-    assert not new.private_path.exists()
-
-    undo.run()
-
-    assert key.read_bytes() == b"old" and key.stat().st_ino == inode
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["codecommit_rsa", *(["codecommit_rsa.pub"] if old_has_pub else [])]
-    )
 
 
-def test_undo_before_the_rename_drops_only_the_extra_name(tmp_path: Path) -> None:
-    # rename(2) of one link onto another of the same file does nothing: _restore must unlink.
+def test_the_new_key_takes_the_name_and_the_staging_key_stays(tmp_path: Path) -> None:
+    key = tmp_path / "codecommit_rsa"
+    pair(key, b"old")
+    staging = tmp_path / "codecommit_rsa.new"
+    pair(staging, b"new")
+
+    rotate_files.move_in(staging, key)
+    rotate_files.move_in(staging, key)  # repeatable
+
+    assert key.read_bytes() == b"new" and keys.public_path_for(key).read_bytes() == b"new.pub"
+    assert staging.read_bytes() == b"new"  # the block may still name it: it stays for now
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_dropping_the_backup_removes_only_a_second_name(tmp_path: Path) -> None:
     key = tmp_path / "codecommit_rsa"
     pair(key, b"old")
     backup = tmp_path / "codecommit_rsa.2026-11-28.bak"
     os.link(key, backup)
-    assert rotate._restore(backup, key)
+    other = tmp_path / "codecommit_rsa.2026-11-27.bak"
+    pair(other, b"older")
+
+    rotate_files.drop_extra_backup(key, backup)
+    rotate_files.drop_extra_backup(key, other)
+
     assert key.read_bytes() == b"old" and not backup.exists()
+    assert other.read_bytes() == b"older"  # a real backup of another key stays

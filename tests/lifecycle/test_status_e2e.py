@@ -23,7 +23,7 @@ def status(case: SandboxCase, *extra: str) -> subprocess.CompletedProcess[str]:
 
 
 def checks(done: subprocess.CompletedProcess[str]) -> dict[str, dict[str, Any]]:
-    return {check["section"]: check for check in json.loads(done.stdout)["checks"]}
+    return {check["step"]: check for check in json.loads(done.stdout)["steps"]}
 
 
 def keygen_fingerprint(path: str, hash_name: str) -> str:
@@ -53,12 +53,12 @@ def test_after_init_everything_is_shown_and_consistent(sandbox: SandboxCase) -> 
     assert (found["key"]["type"], found["key"]["bits"]) == ("ssh-rsa", 2048)
     ours, laptop = sandbox.iam_keys()
     assert found["registration"]["key_id"] == ours["SSHPublicKeyId"]
-    assert found["registration"]["status"] == "Active"
+    assert found["registration"]["key_status"] == "Active"
     assert found["registration"]["uploaded"][:10] == str(ours["UploadDate"])[:10]
     assert found["registration"]["other_keys"] == [
         {
             "key_id": laptop["SSHPublicKeyId"],
-            "status": "Inactive",
+            "key_status": "Inactive",
             "uploaded": found["registration"]["other_keys"][0]["uploaded"],
         }
     ]
@@ -104,10 +104,12 @@ def test_inactive_key_is_reported_with_the_command_to_reactivate(sandbox: Sandbo
     done = status(sandbox, "--json")
     assert done.returncode == EXIT_INCOMPLETE
     registration = checks(done)["registration"]
-    assert registration["ok"] is False and registration["status"] == "Inactive"
+    assert registration["status"] == "fail" and registration["key_status"] == "Inactive"
     assert "--status Active" in registration["fix"]
-    [problem] = json.loads(done.stdout)["problems"]
-    assert problem["section"] == "registration"
+    document = json.loads(done.stdout)
+    assert document["exit_code"] == EXIT_INCOMPLETE and document["ok"] is False
+    assert document["error"]["cause"].startswith("the setup is incomplete (1 of ")
+    assert "--status Active" in document["error"]["fix"]
 
 
 def test_key_deleted_in_iam_disagrees_with_the_block(sandbox: SandboxCase) -> None:
@@ -120,7 +122,7 @@ def test_key_deleted_in_iam_disagrees_with_the_block(sandbox: SandboxCase) -> No
     done = status(sandbox, "--json")
     assert done.returncode == EXIT_INCOMPLETE
     found = checks(done)
-    assert found["registration"]["ok"] is False
+    assert found["registration"]["status"] == "fail"
     assert "not registered" in found["registration"]["summary"]
 
 
@@ -132,7 +134,7 @@ def test_host_star_above_the_block_is_blamed_by_line(sandbox: SandboxCase) -> No
     done = status(sandbox, "--json")
     assert done.returncode == EXIT_INCOMPLETE
     resolved = checks(done)["ssh -G"]
-    assert resolved["ok"] is False and resolved["user"] == "everyone"
+    assert resolved["status"] == "fail" and resolved["user"] == "everyone"
     assert "line 2 (`User everyone`) comes first" in resolved["summary"]
 
 
@@ -145,5 +147,6 @@ def test_without_credentials_exits_3_and_still_shows_the_local_part(
     done = status(sandbox, "--json")
     assert done.returncode == 3
     found = checks(done)
-    assert found["identity"]["ok"] is False and "no AWS credentials" in found["identity"]["summary"]
-    assert found["key"]["ok"] and found["ssh -G"]["ok"] and found["known_hosts"]["ok"]
+    identity = found["identity"]
+    assert identity["status"] == "fail" and "no AWS credentials" in identity["summary"]
+    assert {found[name]["status"] for name in ("key", "ssh -G", "known_hosts")} == {"ok"}

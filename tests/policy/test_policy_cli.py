@@ -84,7 +84,8 @@ def test_json_output_is_one_object(tmp_path: Path, capsys: pytest.CaptureFixture
     code, out, err = run(capsys, "--from", str(write(tmp_path, FIELD_REPORT)), "--json", "--diff")
     document = json.loads(out)
     assert code == 0 and err == ""
-    assert document["ok"] and document["changed"]
+    # Patched, but only printed: nothing in IAM or on disk changed.
+    assert document["ok"] and document["patched"] and document["changed"] is False
     assert document["policy"] == mfa_policy.recommended()
     assert document["diff"].startswith("---")
 

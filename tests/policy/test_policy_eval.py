@@ -307,7 +307,7 @@ def test_an_effect_other_than_allow_or_deny_is_refused() -> None:
 @pytest.mark.parametrize(
     "condition",
     [
-        {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}},
+        {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}},
         {"ForAnyValue:StringLike": {"aws:TagKeys": "x*"}},
         {"NullIfExists": {"k:K": "true"}},
         {"StringEquals": "not-a-block"},

@@ -88,8 +88,10 @@ REPO = f"arn:aws:codecommit:ap-northeast-1:{ACCOUNT}:repo_mfa"
 KEY = f"arn:aws:kms:ap-northeast-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 USER = f"arn:aws:iam::{ACCOUNT}:user/commit-mfa"
 
-# Git over SSH carries no MFA: the key is absent, or false; both must behave the same.
-NO_MFA_CONTEXTS = [{}, {"aws:MultiFactorAuthPresent": "false"}]
+# Without MFA: the key is absent (long-term keys, SSH included), or "false" (a session made
+# without MFA). Git over SSH is always the first.
+SSH: dict[str, str] = {}
+NO_MFA_CONTEXTS = [SSH, {"aws:MultiFactorAuthPresent": "false"}]
 WITH_MFA = {"aws:MultiFactorAuthPresent": "true"}
 VIA_CODECOMMIT = {"kms:ViaService": "codecommit.ap-northeast-1.amazonaws.com"}
 VIA_S3 = {"kms:ViaService": "s3.ap-northeast-1.amazonaws.com"}

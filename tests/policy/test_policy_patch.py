@@ -15,12 +15,13 @@ from test_policy_fixtures import (
     FIELD_REPORT,
     HALF_FIX,
     NO_MFA_CONTEXTS,
+    SSH,
     SSH_GIT_NEEDS,
     STILL_NEEDS_MFA,
     WITH_MFA,
 )
 
-from bootstrap.policy import mfa_policy
+from bootstrap.policy import mfa_grants, mfa_policy
 from bootstrap.policy.evaluation import PolicyDocumentError, evaluate
 
 NO_MFA = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
@@ -344,10 +345,14 @@ def test_property_statements_that_are_not_mfa_denies_are_untouched(
     document: dict[str, Any],
 ) -> None:
     before, after = _as_list(document), _as_list(mfa_policy.patch(document).document)
-    assert len(before) == len(after)
-    for old, new in zip(before, after, strict=True):
-        if not mfa_policy.is_mfa_deny(old):
+    for old, new in zip(before, after[: len(before)], strict=True):
+        if not mfa_policy.is_mfa_deny(old) or mfa_policy.spares_ssh(old):
             assert new == old
+    # What is added is only the narrow grant: Git actions, no MFA condition.
+    for added in after[len(before) :]:
+        assert added["Sid"].startswith(mfa_grants.GRANT_SID)
+        assert set(added["Action"]) <= set(mfa_policy.GIT_ACTIONS)
+        assert "MultiFactorAuth" not in json.dumps(added)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -356,9 +361,10 @@ def test_property_patch_exempts_ssh_git_and_nothing_else(document: dict[str, Any
     # Judge the MFA statements alone, so other random statements cannot mask the result.
     mfa_only = {"Statement": [s for s in _as_list(document) if mfa_policy.is_mfa_deny(s)]}
     fixed = mfa_policy.patch(mfa_only).document
+    for action, resource, extra in SSH_GIT_NEEDS:
+        # SSH git: signed with a long-term key, so aws:MultiFactorAuthPresent is absent.
+        assert not evaluate([fixed], action, resource, {**SSH, **extra}).explicitly_denied
     for mfa in NO_MFA_CONTEXTS:
-        for action, resource, extra in SSH_GIT_NEEDS:
-            assert not evaluate([fixed], action, resource, {**mfa, **extra}).explicitly_denied
         for action, resource, extra in STILL_NEEDS_MFA:
             was = evaluate([mfa_only], action, resource, {**mfa, **extra}).explicitly_denied
             assert evaluate([fixed], action, resource, {**mfa, **extra}).explicitly_denied == was

@@ -223,6 +223,17 @@ def test_restore_puts_back_bytes_and_mode(ssh_home: SshHome) -> None:
     assert ssh_home.config.read_bytes() != original
     config_plan.restore(plan)
     assert ssh_home.config.read_bytes() == original and mode(ssh_home.config) == 0o640
+    assert not plan.backup_path.exists()  # the run was undone: no backup of its own is left
+
+
+def test_restore_puts_back_the_backup_an_earlier_run_left(ssh_home: SshHome) -> None:
+    ssh_home.write_config(b"Host *\n    User me\n")
+    earlier = ssh_home.ssh_dir / ("config" + files.BACKUP_SUFFIX)
+    earlier.write_bytes(b"# an earlier run's backup\n")
+    plan = apply(ssh_home)
+    assert earlier.read_bytes() == b"Host *\n    User me\n"  # write replaced it
+    config_plan.restore(plan)
+    assert earlier.read_bytes() == b"# an earlier run's backup\n"
 
 
 def test_hand_written_codecommit_lines_are_reported(ssh_home: SshHome) -> None:
