@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import totp
+from sandbox.aws import client_with_keys
 from sandbox.githost import GitHost
 from sandbox.iam import GIT_POLICY, Credentials, MotoIam
-from sandbox.mfa import client_with_keys, enable_virtual_mfa
+from sandbox.mfa import enable_virtual_mfa
 from sandbox.userdb import home_env
 
 

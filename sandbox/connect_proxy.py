@@ -17,10 +17,10 @@ import socketserver
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 
 from sandbox.gitaccess import append_log
 from sandbox.net import LOCALHOST
+from sandbox.serving import BackgroundServer, TrackedTCPServer
 
 PROXY_LOG = "proxy.log"
 HEADER_TIMEOUT = 10.0  # for the client's CONNECT request, and for connecting to the double
@@ -98,7 +98,7 @@ class _Handler(socketserver.BaseRequestHandler):
             return
         proxy.log(f"{line!r} -> {LOCALHOST}:{port}")
         with upstream:
-            self.server.track(upstream)
+            proxy.open_sockets.add(upstream)
             try:
                 conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 if early:
@@ -109,56 +109,26 @@ class _Handler(socketserver.BaseRequestHandler):
             except OSError:
                 pass  # either side reset: the relay is over
             finally:
-                self.server.untrack(upstream)
+                proxy.open_sockets.discard(upstream)
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _Server(TrackedTCPServer):
     def __init__(self, proxy: ConnectProxy) -> None:
         self.proxy = proxy
-        self.sockets: set[socket.socket] = set()
-        self.lock = threading.Lock()
-        super().__init__((LOCALHOST, 0), _Handler)
-
-    def track(self, sock: socket.socket) -> None:
-        with self.lock:
-            self.sockets.add(sock)
-
-    def untrack(self, sock: socket.socket) -> None:
-        with self.lock:
-            self.sockets.discard(sock)
-
-    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
-        self.track(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
-        self.untrack(request)
-        super().shutdown_request(request)
-
-    def close_all(self) -> None:
-        with self.lock:
-            sockets, self.sockets = list(self.sockets), set()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        super().__init__(_Handler, proxy.open_sockets)  # relays' sockets too, see _Handler
 
 
-class ConnectProxy:
+class ConnectProxy(BackgroundServer):
     """CONNECT proxy on 127.0.0.1:`port` (`url` for HTTPS_PROXY); `routes`: host -> local port.
 
     Only `CONNECT HOST:443` for a routed HOST is relayed, to 127.0.0.1:routes[HOST].
     """
 
     def __init__(self, workdir: Path, routes: Mapping[str, int] | None = None) -> None:
+        super().__init__()
         self.workdir = Path(workdir).resolve()
         self.log_path = self.workdir / PROXY_LOG
         self.routes: dict[str, int] = {host.lower(): port for host, port in (routes or {}).items()}
-        self.port = 0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._log_lock = threading.Lock()
 
     @property
@@ -186,34 +156,6 @@ class ConnectProxy:
     def log_text(self) -> str:
         return self.log_path.read_text() if self.log_path.exists() else ""
 
-    def start(self) -> None:
+    def _listen(self) -> _Server:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self._server = _Server(self)  # listening before start() returns
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        server.close_all()  # relays blocked in select see EOF/errors and end
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> ConnectProxy:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return _Server(self)

@@ -36,12 +36,12 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from sandbox.aws import REGION, admin_client
 from sandbox.gitaccess import append_log
 from sandbox.net import LOCALHOST
+from sandbox.serving import BackgroundServer, TrackedTCPServer
 
 FAULT_LOG = "faults.log"
 KINDS = ("500", "throttle", "reset", "truncate", "lost", "stall")
@@ -145,54 +145,29 @@ class _Handler(socketserver.StreamRequestHandler):
         self.wfile.flush()
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _Server(TrackedTCPServer):
     def __init__(self, proxy: FaultProxy) -> None:
         self.proxy = proxy
-        self.sockets: set[socket.socket] = set()
-        self.lock = threading.Lock()
-        super().__init__((LOCALHOST, 0), _Handler)
-
-    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
-        with self.lock:
-            self.sockets.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
-        with self.lock:
-            self.sockets.discard(request)
-        super().shutdown_request(request)
-
-    def close_all(self) -> None:
-        with self.lock:
-            sockets, self.sockets = list(self.sockets), set()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        super().__init__(_Handler, proxy.open_sockets)
 
 
-class FaultProxy:
+class FaultProxy(BackgroundServer):
     """The proxy on 127.0.0.1:`port` (`endpoint` for AWS_ENDPOINT_URL_IAM) in front of
     `upstream_endpoint` (a MotoIam's `endpoint`)."""
 
     def __init__(self, workdir: Path, upstream_endpoint: str, *, iam_rules: bool = True) -> None:
+        super().__init__()  # `stopping`: set by stop(), it releases held (stalled) answers
         self.workdir = Path(workdir).resolve()
         self.log_path = self.workdir / FAULT_LOG
         split = urllib.parse.urlsplit(upstream_endpoint)
         self.upstream_endpoint = upstream_endpoint
         self._upstream = (split.hostname or LOCALHOST, split.port or 80)
         self.iam_rules = iam_rules
-        self.port = 0
-        self.stopping = threading.Event()
         self._faults: list[Fault] = []
         self._callbacks: dict[tuple[str, bool], list[Callable[[str], None]]] = {}
         self._seen: dict[str, int] = {}
         self._lock = threading.Lock()
         self._rules_lock = threading.Lock()  # one upload judged at a time, as IAM does
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._admin: Any = None
 
     @property
@@ -310,36 +285,6 @@ class FaultProxy:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def _listen(self) -> _Server:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.stopping.clear()
-        self._server = _Server(self)  # listening before start() returns
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self.stopping.set()  # held answers are released
-        server.shutdown()
-        server.server_close()
-        server.close_all()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FaultProxy:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return _Server(self)

@@ -1,8 +1,9 @@
 """What both CodeCommit doubles share: host key, bare repos, and the ssh config that routes to them.
 
 Subclasses (sshd.OpenSshCodeCommit, paramiko_server.ParamikoCodeCommit) start a server on
-127.0.0.1:`port` and call `_prepare()` first. One server serves one region (`region`): the
-forced command needs it for resource ARNs and the real host name never reaches the server.
+127.0.0.1:`port` in `start()` (calling `_prepare()` first) and end it in `stop()`. One server
+serves one region (`region`): the forced command needs it for resource ARNs and the real host
+name never reaches the server.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 from sandbox.gitaccess import ACCESS_LOG, KEYS_LOG, SCP_DIR, repo_path
+from sandbox.serving import Started
 
 # A fixed identity and date so repos are reproducible and never read the machine's git config.
 GIT_IDENTITY = {
@@ -29,7 +30,6 @@ GIT_IDENTITY = {
     "GIT_CONFIG_GLOBAL": os.devnull,
     "GIT_CONFIG_NOSYSTEM": "1",
 }
-_Host = TypeVar("_Host", bound="GitHost")
 README = "# {name}\n\nA sandbox repository served by the CodeCommit double.\n"
 
 
@@ -84,7 +84,7 @@ def create_bare_repo(path: Path, name: str) -> Path:
     return path
 
 
-class GitHost:
+class GitHost(Started):
     """The shared half of a CodeCommit double: state in `workdir`, one `region`."""
 
     port: int
@@ -169,21 +169,3 @@ class GitHost:
                     text = handle.read().decode(errors="replace")
                 parts.append(f"==> {name} <==\n{text}")
         return "\n".join(parts)
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def start(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self: _Host) -> _Host:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

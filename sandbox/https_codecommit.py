@@ -25,15 +25,13 @@ import hmac
 import logging
 import os
 import re
-import socket
 import ssl
 import subprocess
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -52,6 +50,7 @@ from sandbox.githost import create_bare_repo, git_host
 from sandbox.iam import MotoIam
 from sandbox.iam_query import IamQuery
 from sandbox.net import LOCALHOST
+from sandbox.serving import BackgroundServer, RequestHandler
 
 log = logging.getLogger(__name__)
 
@@ -334,60 +333,41 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, double: HttpsCodeCommit) -> None:
         self.double = double
-        self.connections: set[socket.socket] = set()
-        self.lock = threading.Lock()
         super().__init__((LOCALHOST, 0), _Handler)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         # TLS in the connection's own thread, so a slow handshake holds up no one else.
         request.settimeout(SOCKET_TIMEOUT)
-        with self.lock:
-            self.connections.add(request)  # so stop() can end a handshake that hangs
+        open_sockets = self.double.open_sockets
+        open_sockets.add(request)  # so stop() can end a handshake that hangs
         try:
             conn = self.double._tls.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError) as error:
             self.double._server_log(f"{client_address[0]} TLS handshake failed: {error}")
             return
         finally:
-            with self.lock:
-                self.connections.discard(request)
-        with self.lock:
-            self.connections.add(conn)
+            open_sockets.discard(request)
+        open_sockets.add(conn)
         try:
             _Handler(conn, client_address, self)
         except (OSError, ValueError) as error:  # the client went away, timed out, or garbled
             self.double._server_log(f"{client_address[0]} connection error: {error}")
         finally:
-            with self.lock:
-                self.connections.discard(conn)
+            open_sockets.discard(conn)
             with contextlib.suppress(OSError):
                 conn.close()
 
-    def close_connections(self) -> None:
-        with self.lock:
-            connections, self.connections = list(self.connections), set()
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
 
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(RequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: git sends several requests on one connection
     timeout = SOCKET_TIMEOUT
     server: _Server
     server_version = "CodeCommitSandbox"
-    sys_version = ""
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
 
     def log_message(self, format: str, *args: Any) -> None:
         self.server.double._server_log(f"{self.client_address[0]} {format % args}")
 
-    def _serve(self) -> None:
+    def serve(self) -> None:
         double = self.server.double
         body = self._read_body()  # first, so any answer leaves the connection reusable
         split = urlsplit(self.path)
@@ -421,7 +401,7 @@ class _Handler(BaseHTTPRequestHandler):
             outcome = f"{refusal.status} {refusal.reason}"
         except Exception as error:  # the client sees a 500 instead of a hang; the log says why
             log.exception("serving %s failed", self.path)
-            self._send(500, b"sandbox server error\n", {"Content-Type": "text/plain"})
+            self.send(500, b"sandbox server error\n", {"Content-Type": "text/plain"})
             outcome = f"500 server error: {error!r}"
         append_log(
             double.workdir, ACCESS_LOG, f"{key_id} {principal_arn} {repo} {service} {outcome}"
@@ -430,10 +410,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             return self._read_chunked()
-        length = int(self.headers.get("Content-Length") or 0)
-        if not 0 <= length <= MAX_BODY:
-            raise OSError(f"request body of {length} bytes")
-        return self.rfile.read(length)
+        return self.read_body(MAX_BODY)
 
     def _read_chunked(self) -> bytes:
         """git sends large POST bodies (past http.postBuffer) chunked."""
@@ -451,22 +428,13 @@ class _Handler(BaseHTTPRequestHandler):
             parts.append(self.rfile.read(size))
             self.rfile.readline(1024)  # the CRLF after each chunk
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
     def _refuse(self, refusal: Refusal) -> None:
         headers = {"Content-Type": "text/plain; charset=utf-8"}
         if refusal.status == 401:
             headers["WWW-Authenticate"] = f'Basic realm="{self.server.double.host}"'
         # git shows a text/plain body line by line as "remote: ..." (remote-curl.c).
         body = f"{refusal.body}\n".encode() if refusal.body else b""
-        self._send(refusal.status, body, headers)
+        self.send(refusal.status, body, headers)
 
     def _run_backend(self, target: Target, principal: Principal, body: bytes) -> int:
         """`git http-backend` as CGI on repos/NAME.git; relay its answer; return its status."""
@@ -506,7 +474,7 @@ class _Handler(BaseHTTPRequestHandler):
                 check=False,
             )
         status, headers, payload = parse_cgi(done.stdout)
-        self._send(status, payload, headers)
+        self.send(status, payload, headers)
         return status
 
 
@@ -529,7 +497,7 @@ def parse_cgi(output: bytes) -> tuple[int, dict[str, str], bytes]:
     return status, headers, body
 
 
-class HttpsCodeCommit:
+class HttpsCodeCommit(BackgroundServer):
     """CodeCommit's Git-over-HTTPS endpoint for one `region`, on 127.0.0.1:`port` over TLS.
 
     State in `workdir`: the CA bundle (`ca_pem`), the logs (LOGS) and, unless `repos_dir` is
@@ -546,16 +514,14 @@ class HttpsCodeCommit:
         repos_dir: Path | None = None,
         sts: Any = None,
     ) -> None:
+        super().__init__()
         self.workdir = Path(workdir).resolve()
         self.iam = iam
         self.sts = sts  # sandbox.sts_double.StsDouble, or None: moto's keys and sessions only
         self.region = region
         self.repos_dir = Path(repos_dir).resolve() if repos_dir else self.workdir / "repos"
         self.ca_pem = self.workdir / "ca.pem"
-        self.port = 0
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._log_lock = threading.Lock()
 
     @property
@@ -613,6 +579,23 @@ class HttpsCodeCommit:
 
     # --- logs ---------------------------------------------------------------------------------
 
+    def access_lines(self, repo: str) -> list[str]:
+        """The access log's lines for `repo`, oldest first."""
+        path = self.workdir / ACCESS_LOG
+        text = path.read_text() if path.exists() else ""
+        return [line for line in text.splitlines() if f" {repo} " in line]
+
+    def wait_for_access(self, repo: str, ending: str, timeout: float = 10.0) -> None:
+        """Until the last access line for `repo` ends with `ending`: the line is written after
+        the answer is sent, so git may have exited a moment before."""
+        from sandbox.poll import wait_until
+
+        def written() -> bool:
+            lines = self.access_lines(repo)
+            return bool(lines) and lines[-1].endswith(ending)
+
+        wait_until(written, f"the access log line ending {ending!r}", timeout=timeout)
+
     def _server_log(self, line: str) -> None:
         with self._log_lock:
             append_log(self.workdir, SERVER_LOG, line)
@@ -638,39 +621,11 @@ class HttpsCodeCommit:
         ca.cert_pem.write_to_path(str(self.ca_pem))
         cert.configure_cert(self._tls)
 
-    def start(self) -> None:
+    def _listen(self) -> _Server:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.repos_dir.mkdir(parents=True, exist_ok=True)
         if not self.iam.endpoint:
             raise RuntimeError("start the MotoIam server first")
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._make_certificate()
-        self._server = _Server(self)  # bound and listening: no wait needed
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()  # returns within one poll_interval
-        server.server_close()
-        server.close_connections()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> HttpsCodeCommit:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return _Server(self)

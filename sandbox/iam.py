@@ -8,11 +8,11 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from sandbox.aws import REGION, admin_client
 from sandbox.net import LOCALHOST, wait_for_port
+from sandbox.serving import Started
 
 # What AWSCodeCommitPowerUser grants for Git over SSH, and no more.
 GIT_POLICY_NAME = "sandbox-codecommit-git"
@@ -82,7 +82,7 @@ def _merge_ini(path: Path, section: str, values: dict[str, str]) -> None:
     _write_private(path, "\n".join(lines))
 
 
-class MotoIam:
+class MotoIam(Started):
     """A started moto server (IAM, STS, ...) on 127.0.0.1 with a free port.
 
     moto keeps its state in process-wide backends: a `moto.mock_aws` used elsewhere in the same
@@ -112,17 +112,6 @@ class MotoIam:
         if self._server is not None:
             self._server.stop()
             self._server = None
-
-    def __enter__(self) -> MotoIam:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def client(self, service: str, region: str = REGION) -> Any:
         """An admin boto3 client (dummy credentials) for `service` on this server."""

@@ -8,7 +8,6 @@ now, so the current code and the next one are still unused for sandbox.sts_doubl
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -36,34 +35,3 @@ def enable_virtual_mfa(
         AuthenticationCode2=totp.code(seed, now - totp.STEP),
     )
     return serial, seed
-
-
-def client_with_keys(
-    service: str,
-    endpoint: str,
-    region: str,
-    access_key_id: str,
-    secret_access_key: str,
-    session_token: str | None = None,
-    *,
-    config: Any = None,
-) -> Any:
-    """A boto3 client for `service` at `endpoint` signing with these keys (a developer's, or a
-    session's), isolated from the machine's AWS config like sandbox.aws.admin_client.
-    `config`: a botocore.config.Config for the client."""
-    import boto3
-    import botocore.session
-
-    core = botocore.session.Session()
-    core.set_config_variable("config_file", os.devnull)
-    core.set_config_variable("credentials_file", os.devnull)
-    core.set_config_variable("profile", None)
-    session = boto3.session.Session(
-        botocore_session=core,
-        aws_access_key_id=access_key_id,
-        aws_secret_access_key=secret_access_key,
-        aws_session_token=session_token,
-        region_name=region,
-    )
-    make_client: Any = session.client  # any service name, so not the stubs' Literal overloads
-    return make_client(service, endpoint_url=endpoint, config=config)

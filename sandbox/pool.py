@@ -7,15 +7,15 @@ that needs both us-east-1 and ap-northeast-1 gets two servers, each started once
 from __future__ import annotations
 
 from pathlib import Path
-from types import TracebackType
 
 from sandbox.githost import GitHost
 from sandbox.iam import MotoIam
+from sandbox.serving import Started
 
 KINDS = ("openssh", "paramiko")
 
 
-class ServerPool:
+class ServerPool(Started):
     def __init__(self, iam: MotoIam, root: Path) -> None:
         self.iam = iam
         self.root = root
@@ -49,13 +49,8 @@ class ServerPool:
         for server in servers:
             server.stop()
 
-    def __enter__(self) -> ServerPool:
-        return self
+    def start(self) -> None:
+        """Nothing yet: each server starts on its first `get`."""
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self.close()

@@ -14,12 +14,12 @@ import contextlib
 import selectors
 import socket
 import threading
-from types import TracebackType
 
 from sandbox.net import LOCALHOST
+from sandbox.serving import Started
 
 
-class SilentListener:
+class SilentListener(Started):
     def __init__(self, *, close_at_once: bool = False) -> None:
         self.close_at_once = close_at_once
         self.accepted = 0
@@ -41,16 +41,10 @@ class SilentListener:
         """As an HTTP endpoint (AWS_ENDPOINT_URL): a server that never answers a request."""
         return f"http://{self.address}"
 
-    def __enter__(self) -> SilentListener:
+    def start(self) -> None:
         self._thread.start()
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self._stop_w.send(b"x")
         self._thread.join(timeout=5)
         self._server.close()

@@ -35,9 +35,8 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -45,6 +44,7 @@ from sandbox import totp
 from sandbox.gitaccess import append_log
 from sandbox.iam import MotoIam
 from sandbox.net import LOCALHOST
+from sandbox.serving import BackgroundServer, BodyTooLarge, RequestHandler
 
 STS_LOG = "sts.log"  # one line per request: action, key, outcome
 NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -227,32 +227,23 @@ class _Server(ThreadingHTTPServer):
         super().__init__((LOCALHOST, 0), _Handler)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(RequestHandler):
     # HTTP/1.0: one request per connection, closed after the answer (moto answers so too), so
-    # stop() never waits on an idle keep-alive connection.
+    # stop() never waits on an idle keep-alive connection. No log_message: one line per request
+    # in sts.log instead (see serve).
     timeout = SOCKET_TIMEOUT
     server: _Server
     server_version = "StsSandbox"
-    sys_version = ""
 
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # one line per request in sts.log instead (see _serve)
-
-    def _serve(self) -> None:
+    def serve(self) -> None:
         double = self.server.double
         request_id = str(uuid.uuid4())
         action, key_id, outcome = "-", "-", "-"
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-            if not 0 <= length <= MAX_BODY:
-                raise StsError(413, "RequestEntityTooLarge", f"request body of {length} bytes")
-            body = self.rfile.read(length)
+            try:
+                body = self.read_body(MAX_BODY)
+            except BodyTooLarge as error:
+                raise StsError(413, "RequestEntityTooLarge", str(error)) from None
             params = self._params(body)
             action = params.get("Action", "-")
             key_id, region, token = self._signer(params)
@@ -295,19 +286,14 @@ class _Handler(BaseHTTPRequestHandler):
         return match.group(1), match.group(2), token
 
     def _send(self, status: int, body: bytes, headers: dict[str, str], request_id: str) -> None:
-        self.send_response(status)
         sent = {name.lower() for name in headers}
-        for name, value in headers.items():
-            self.send_header(name, value)
+        answer = dict(headers)
         if "content-type" not in sent:
-            self.send_header("Content-Type", "text/xml")
+            answer["Content-Type"] = "text/xml"
         if "x-amzn-requestid" not in sent:
-            self.send_header("x-amzn-RequestId", request_id)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+            answer["x-amzn-RequestId"] = request_id
+        answer["Connection"] = "close"
+        self.send(status, body, answer)
 
 
 # Headers not passed on to moto, or not passed back: hop-by-hop, or set by the HTTP client.
@@ -315,7 +301,7 @@ _DROP_REQUEST = {"host", "connection", "content-length", "accept-encoding", "kee
 _DROP_RESPONSE = {"connection", "content-length", "transfer-encoding", "server", "date"}
 
 
-class StsDouble:
+class StsDouble(BackgroundServer):
     """STS on 127.0.0.1:`port` (`endpoint`), recording GetSessionToken sessions; moto behind it.
 
     `iam` is the started MotoIam whose backends hold the users and their MFA devices; `workdir`
@@ -323,16 +309,14 @@ class StsDouble:
     """
 
     def __init__(self, workdir: Path, iam: MotoIam, region: str = "us-east-1") -> None:
+        super().__init__()
         self.workdir = Path(workdir).resolve()
         self.iam = iam
         self.region = region
-        self.port = 0
         self._sessions: dict[str, Session] = {}
         self._used_steps: dict[str, set[int]] = {}  # MFA serial -> TOTP steps already used
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def endpoint(self) -> str:
@@ -500,35 +484,8 @@ class StsDouble:
 
     # --- lifecycle --------------------------------------------------------------------------------
 
-    def start(self) -> StsDouble:
+    def _listen(self) -> _Server:
         if not self.iam.endpoint:
             raise RuntimeError("start the MotoIam server first")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self._server = _Server(self)  # bound and listening: no wait needed
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()  # returns within one poll_interval
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> StsDouble:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return _Server(self)

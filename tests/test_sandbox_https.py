@@ -131,11 +131,6 @@ def dev(https: Https, tmp_path: Path) -> Developer:
     return Developer(home, user_name, creds, repo, env, https)
 
 
-def access_lines(server: HttpsCodeCommit, repo: str) -> list[str]:
-    text = (server.workdir / "access.log").read_text()
-    return [line for line in text.splitlines() if f" {repo} " in line]
-
-
 # --- the signature, against git-remote-codecommit's signer (pure) -----------------------------
 
 
@@ -225,7 +220,7 @@ def test_statuses_for_each_failure(dev: Developer) -> None:
     # Dumb HTTP (no ?service=) is not CodeCommit's protocol.
     assert _request(https, f"{path}/info/refs", creds.access_key_id, good)[0] == 404
 
-    lines = access_lines(https.server, repo)
+    lines = https.server.access_lines(repo)
     assert any(" 401 " in line for line in lines)
     assert any(
         line.split()[1:3]
@@ -298,7 +293,7 @@ def test_push_needs_and_gets_git_push(dev: Developer) -> None:
     )
     assert log.stdout.split() == ["Change", "Initial", "commit"]
     assert any(
-        "git-receive-pack 200 served" in line for line in access_lines(dev.https.server, dev.repo)
+        "git-receive-pack 200 served" in line for line in dev.https.server.access_lines(dev.repo)
     )
 
 
@@ -333,7 +328,7 @@ def test_a_tampered_signature_is_refused_with_403(dev: Developer) -> None:
     assert done.returncode != 0
     assert "The requested URL returned error: 403" in done.stderr, done.stderr
     assert not (dev.home / "bad").exists()
-    assert access_lines(dev.https.server, dev.repo)[-1].endswith("403 signature does not match")
+    dev.https.server.wait_for_access(dev.repo, "403 signature does not match")
 
 
 @e2e
@@ -341,7 +336,7 @@ def test_no_credentials_is_401_and_git_fails_without_prompting(dev: Developer) -
     done = dev.git("-c", "credential.helper=", "clone", dev.https.server.clone_url(dev.repo), "c")
     assert done.returncode != 0
     assert "terminal prompts disabled" in done.stderr, done.stderr
-    assert access_lines(dev.https.server, dev.repo)[-1].endswith("401 no Authorization header")
+    dev.https.server.wait_for_access(dev.repo, "401 no Authorization header")
 
 
 def _assume_git_role(https: Https, *, grant_git: bool) -> tuple[str, dict[str, str]]:
@@ -372,7 +367,7 @@ def test_an_assumed_role_session_clones_with_the_aws_cli_helper(dev: Developer) 
     session_arn = f"arn:aws:sts::123456789012:assumed-role/{role}/dev-session"
     assert any(
         env["AWS_ACCESS_KEY_ID"] in line and session_arn in line and line.endswith("200 served")
-        for line in access_lines(dev.https.server, dev.repo)
+        for line in dev.https.server.access_lines(dev.repo)
     )
 
 
@@ -384,7 +379,7 @@ def test_a_session_token_must_match(dev: Developer) -> None:
     )
     assert done.returncode != 0
     assert "error: 403" in done.stderr
-    assert access_lines(dev.https.server, dev.repo)[-1].endswith("missing or wrong session token")
+    dev.https.server.wait_for_access(dev.repo, "missing or wrong session token")
 
 
 @e2e

@@ -25,11 +25,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from sandbox import totp
+from sandbox.aws import client_with_keys
 from sandbox.case import SandboxCase
 from sandbox.gitaccess import EXPLICIT_DENY
 from sandbox.https_codecommit import find_principal, policy_context
 from sandbox.iam import Credentials, MotoIam
-from sandbox.mfa import client_with_keys, enable_virtual_mfa
+from sandbox.mfa import enable_virtual_mfa
 from sandbox.policies import MFA_POLICY
 from sandbox.sts_double import (
     EXPIRED_TOKEN,
@@ -339,11 +340,6 @@ def _git(
     )  # fmt: skip
 
 
-def _access_lines(case: SandboxCase, repo: str) -> list[str]:
-    text = (case.https.workdir / "access.log").read_text()
-    return [line for line in text.splitlines() if f" {repo} " in line]
-
-
 @pytest.fixture
 def mfa_case(mfa_sandbox: SandboxCase) -> SandboxCase:
     if not (VENV_BIN / "aws").exists():
@@ -398,7 +394,7 @@ def test_mfa_policy_denies_the_long_term_key_and_serves_the_mfa_session(
     user_arn = f"arn:aws:iam::{ACCOUNT}:user/{case.user_name}"
     assert any(
         line.split()[1:3] == [credentials["AccessKeyId"], user_arn] and line.endswith("200 served")
-        for line in _access_lines(case, repo)
+        for line in case.https.access_lines(repo)
     )
 
 
@@ -423,4 +419,5 @@ def test_an_expired_mfa_session_is_refused_with_403(mfa_case: SandboxCase) -> No
     done = _git(case, "ls-remote", case.https_url(repo), env=env)
     assert done.returncode != 0
     assert "The requested URL returned error: 403" in done.stderr, done.stderr
-    assert _access_lines(case, repo)[-1].endswith("inactive or its session expired")
+    assert case.https is not None
+    case.https.wait_for_access(repo, "inactive or its session expired")

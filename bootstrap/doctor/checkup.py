@@ -22,7 +22,15 @@ from typing import Any, TextIO
 from bootstrap import files
 from bootstrap.aws import endpoints, profiles
 from bootstrap.aws.iam import Aws
-from bootstrap.doctor import checks, https_checks, live_vs_policy, mfa_checks, policy_checks, server
+from bootstrap.doctor import (
+    checks,
+    https_checks,
+    https_reach,
+    live_vs_policy,
+    mfa_checks,
+    policy_checks,
+    server,
+)
 from bootstrap.doctor.checks import FAIL, OK, WARN, Check, Facts
 from bootstrap.errors import EXIT_OK, BootstrapError
 from bootstrap.https import git_config, helper_program
@@ -131,7 +139,7 @@ def run_https(options: Options, aws: Aws, emit: Emit) -> list[Check]:
     record(https_checks.signing(facts))
     if facts.signs_with_mfa:
         record(mfa_checks.session(facts.helper_profile, facts.region))
-    record(https_checks.reach(facts))
+    record(https_reach.reach(facts))
     if options.repo:
         record(https_checks.git_ls_remote(aws, facts))
     return reported

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -126,14 +126,22 @@ def check_access(
     ssh_config: Path | None,
     proved_at: str,
     report: Reporter,
+    started: Callable[[str, Path | None, str | None], git.GitRun | None] | None = None,
+    config_text: str | None = None,
 ) -> None:
     """One git ls-remote: policies, SCPs, the repository or the network may have changed since
     the clone that proved this setup, and local files cannot show it. A failure raises
-    git.GitFailed, explained as a failed clone is."""
-    with askpass.environment(answers.passphrase) as extra:
-        https = clone.url.startswith("https://")
-        env = git.no_prompt_env() if https else ssh_client.git_env(ssh_config, extra)
-        git.ls_remote(clone.url, env, fresh_upload=False)
+    git.GitFailed, explained as a failed clone is. `started`: the answer of the same check
+    begun ahead (access_ahead.py), when it is this one (`config_text`: the config as planned)."""
+    answer = started(clone.url, ssh_config, config_text) if started is not None else None
+    if answer is not None:
+        if answer.returncode != 0:
+            raise git.GitFailed(answer, clone.url)
+    else:
+        with askpass.environment(answers.passphrase) as extra:
+            https = clone.url.startswith("https://")
+            env = git.no_prompt_env() if https else ssh_client.git_env(ssh_config, extra)
+            git.ls_remote(clone.url, env, fresh_upload=False)
     # The line reads "access verified: git ls-remote … works": the action says "verified".
     summary = f"git ls-remote {clone.url} works (this exact setup cloned it at {proved_at})"
     details = {"url": clone.url, "dir": str(clone.keep_in or ""), "proved_at": proved_at}

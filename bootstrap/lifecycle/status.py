@@ -14,6 +14,7 @@ from typing import Any
 from bootstrap.aws import registration
 from bootstrap.aws.iam import Aws, RegisteredKey
 from bootstrap.errors import EXIT_INCOMPLETE, BootstrapError
+from bootstrap.lifecycle import rotation
 from bootstrap.lifecycle.installed import Installed, identify
 from bootstrap.results import CHECKED, FAIL, OK, step_json
 from bootstrap.ssh import client as ssh_client
@@ -222,6 +223,23 @@ def check_known_hosts(setup: Installed, options: ssh_client.EffectiveOptions | N
     return Check("known_hosts", True, summary, details)
 
 
+def check_rotation(setup: Installed) -> Check | None:
+    """A rotation that was interrupted (its record is still there): not done until a re-run
+    of `rotate` finishes it, and the old key may still be Active."""
+    interrupted = rotation.load(setup.ssh_config)
+    if interrupted is None:
+        return None
+    old = interrupted.old_key_id or "the old key"
+    return Check(
+        "rotation",
+        False,
+        f"a rotation started at {interrupted.started} did not finish: {old} may still be "
+        "Active in IAM",
+        {"started": interrupted.started, "old_key_id": interrupted.old_key_id},
+        "run `bootstrap rotate` again: it finishes the rotation (or undoes its new key)",
+    )
+
+
 def gather(setup: Installed, aws: Aws) -> list[Check]:
     key, pair = check_key(setup)
     identity, user = check_identity(aws, setup)
@@ -233,6 +251,8 @@ def gather(setup: Installed, aws: Aws) -> list[Check]:
     checks.append(check_block(setup, key_id))
     resolved, options = check_resolved(setup, key_id)
     checks += [resolved, check_known_hosts(setup, options)]
+    if (unfinished := check_rotation(setup)) is not None:
+        checks.append(unfinished)
     return checks
 
 

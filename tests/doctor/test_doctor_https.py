@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bootstrap.aws import endpoints
-from bootstrap.doctor import checkup, credential_order, https_checks, proxy
+from bootstrap.doctor import checkup, credential_order, https_checks, https_reach, proxy
 from bootstrap.doctor.checks import FAIL, OK, WARN
 from bootstrap.errors import EXIT_GIT, EXIT_LOCAL, LocalFileError
 from bootstrap.ssh import managed_block
@@ -243,7 +243,7 @@ def test_a_proxy_asking_for_authentication_fails_naming_it(
 ) -> None:
     via, reply = answering
     reply.append(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n")
-    check = https_checks._through(facts(), via)
+    check = https_reach._through(facts(), via)
     assert check.status == FAIL and check.exit_code == EXIT_GIT
     assert f"the proxy http://127.0.0.1:{via.port} (HTTPS_PROXY) asks for authentication" in (
         check.detail
@@ -257,6 +257,6 @@ def test_a_proxy_asking_for_authentication_fails_naming_it(
 
 def test_a_proxy_that_says_nothing_fails(answering: tuple[proxy.Proxy, list[bytes]]) -> None:
     via, _ = answering
-    check = https_checks._through(facts(), via)
+    check = https_reach._through(facts(), via)
     assert check.status == FAIL
     assert "did not answer CONNECT with an HTTP status" in check.detail

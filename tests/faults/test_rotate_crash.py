@@ -135,6 +135,11 @@ def test_the_rerun_after_the_switch_finishes_and_says_so(
     assert tool.returncode == -signal.SIGKILL
     switched_to = block_user(sandbox)
     assert statuses(sandbox) == {old_id: "Active", switched_to: "Active"}
+    # status says the rotation is not done, and names the key still Active.
+    status = sandbox.run("status", "--region", sandbox.region, "--json")
+    assert status.returncode != 0
+    [unfinished] = [s for s in json.loads(status.stdout)["steps"] if s["step"] == "rotation"]
+    assert old_id in unfinished["summary"] and "bootstrap rotate" in unfinished["fix"]
 
     again = sandbox.run(*rotate_args(sandbox, "--repo", repo))
 

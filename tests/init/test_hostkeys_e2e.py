@@ -12,7 +12,7 @@ from wizard_fakes import Confirming
 
 from bootstrap.aws.iam import Aws
 from bootstrap.errors import HostKeyError
-from bootstrap.init import pipeline
+from bootstrap.init import ssh_setup
 from bootstrap.init.answers import InitAnswers
 from bootstrap.ssh import hostkeys, locations
 from bootstrap.ui.output import Reporter
@@ -104,11 +104,11 @@ def test_unpublished_region_on_a_terminal_shows_the_fingerprint_and_asks(
 
     if not answer:
         with pytest.raises(HostKeyError, match="was not trusted; nothing was written"):
-            pipeline.look(answers, aws, report, prompter)
+            ssh_setup.look(answers, aws, report, prompter)
         assert case.snapshot() == before and case.iam_keys() == []
     else:
-        plan = pipeline.look(answers, aws, report, prompter)
-        pipeline.act(plan, aws, report)
+        plan = ssh_setup.look(answers, aws, report, prompter)
+        ssh_setup.act(plan, aws, report)
         trusted = (case.ssh_dir / "known_hosts").read_text()
         assert case.server.host_public_key.split()[1] in trusted
     [question] = prompter.asked

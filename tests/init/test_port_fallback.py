@@ -12,7 +12,7 @@ from wizard_fakes import FakePrompter
 
 from bootstrap.aws.iam import Identity
 from bootstrap.errors import PortUnreachable
-from bootstrap.init import pipeline
+from bootstrap.init import pipeline, ssh_setup
 from bootstrap.init.answers import InitAnswers
 from bootstrap.ui.output import Reporter
 
@@ -46,7 +46,7 @@ def silent_port_22(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]
         )
 
     switched: list[str] = []
-    monkeypatch.setattr(pipeline, "look", unreachable)
+    monkeypatch.setattr(ssh_setup, "look", unreachable)
     monkeypatch.setattr(
         pipeline, "run_https", lambda answers, identity, why, *a, **k: switched.append(why)
     )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bootstrap import cli
-from bootstrap.init import pipeline, setup_steps, wizard
+from bootstrap.init import pipeline, setup_steps, ssh_setup, wizard
 from bootstrap.results import CREATED, StepResult
 from bootstrap.ui.output import Reporter
 from bootstrap.undo import Undo
@@ -46,7 +46,7 @@ def test_ctrl_c_while_acting_runs_the_undo_and_still_stops(
     undone: list[str] = []
     interrupt_at_registration(monkeypatch, undone)
     with pytest.raises(KeyboardInterrupt):
-        pipeline.act(plan(), aws=None, report=Reporter("init", as_json=False))  # type: ignore[arg-type]
+        ssh_setup.act(plan(), aws=None, report=Reporter("init", as_json=False))  # type: ignore[arg-type]
     assert undone == ["key removed"]
 
 
@@ -61,7 +61,7 @@ def test_ctrl_c_while_acting_exits_130_saying_stopped_and_undone(
             ["key", "registration", "ssh config", "host key", "test clone"],
             undone_on_failure=["key", "registration", "ssh config", "host key"],
         )
-        pipeline.act(plan(), None, report)  # type: ignore[arg-type]
+        ssh_setup.act(plan(), None, report)  # type: ignore[arg-type]
 
     monkeypatch.setattr(wizard, "resolve_init", lambda *args, **kwargs: None)
     monkeypatch.setattr(pipeline, "run", run)
