@@ -3,10 +3,10 @@ be the check the act phase runs, and used only for exactly that check."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
+from init_answers import sample_answers
 
 from bootstrap import git
 from bootstrap.init import access_ahead
@@ -17,21 +17,7 @@ URL = "ssh://git-codecommit.us-east-1.amazonaws.com/v1/repos/r"
 
 
 def answers(tmp_path: Path, **changes: object) -> InitAnswers:
-    base = InitAnswers(
-        profile=None,
-        region="us-east-1",
-        user=None,
-        key_path=tmp_path / "codecommit_rsa",
-        key_bits=2048,
-        passphrase=None,
-        repo="r",
-        clone=True,
-        clone_dir=None,
-        ssh_config=tmp_path / "config",
-        ssh_config_is_default=False,
-        accept_host_key=None,
-    )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    return sample_answers(tmp_path, ssh_config_is_default=False, **changes)
 
 
 @pytest.fixture

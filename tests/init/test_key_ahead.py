@@ -6,6 +6,8 @@ import stat
 from dataclasses import replace
 from pathlib import Path
 
+from init_answers import sample_answers
+
 from bootstrap.init import key_ahead, setup_steps
 from bootstrap.init.answers import InitAnswers
 from bootstrap.results import CREATED
@@ -14,21 +16,9 @@ from bootstrap.undo import Undo
 
 
 def answers_for(tmp_path: Path, **changes: object) -> InitAnswers:
-    answers = InitAnswers(
-        profile=None,
-        region="eu-west-1",
-        user="alice",
-        key_path=tmp_path / "ssh" / "codecommit_rsa",
-        key_bits=2048,
-        passphrase=None,
-        repo=None,
-        clone=False,
-        clone_dir=None,
-        ssh_config=tmp_path / "ssh" / "config",
-        ssh_config_is_default=False,
-        accept_host_key=None,
-    )
-    return replace(answers, **changes)  # type: ignore[arg-type]
+    given: dict[str, object] = {"region": "eu-west-1", "user": "alice", "repo": None}
+    given |= {"clone": False, "ssh_config_is_default": False}
+    return sample_answers(tmp_path / "ssh", **(given | changes))
 
 
 def test_the_key_step_writes_the_key_generated_ahead(tmp_path: Path) -> None:

@@ -65,19 +65,26 @@ def test_the_field_report_keeps_its_policy_and_git_works_with_an_mfa_session(
         assert done.returncode == 0, done.stderr
 
 
+def set_up_with_mfa(case: SandboxCase, *, name_the_device: bool = False) -> str:
+    """The documented policy, and `init --mfa` with one code (unattended): the repository.
+    `name_the_device`: --mfa-serial, rather than the device iam:ListMFADevices finds."""
+    repo = case.ready()
+    serial, _seed = case.enable_mfa()
+    case.put_user_policy(MFA_POLICY, "mfa")
+    device = ("--mfa-serial", serial) if name_the_device else ()
+    https = case.run(
+        "init", "--yes", "--region", case.region, "--repo", repo,
+        "--mfa", "--mfa-code", case.mfa_code(), *device,
+    )  # fmt: skip
+    assert https.returncode == 0, https.stdout + https.stderr
+    return repo
+
+
 def test_an_expired_session_without_a_terminal_fails_in_one_line_naming_bootstrap_mfa(
     mfa_sandbox: SandboxCase,
 ) -> None:
     case = mfa_sandbox
-    repo = case.ready()
-    case.enable_mfa()
-    case.put_user_policy(MFA_POLICY, "mfa")
-    https = case.run(
-        "init", "--yes", "--region", case.region, "--repo", repo,
-        "--protocol", "https", "--mfa-serial", str(case.mfa_serial),
-        "--mfa-code", case.mfa_code(),
-    )  # fmt: skip
-    assert https.returncode == 0, https.stdout + https.stderr
+    repo = set_up_with_mfa(case, name_the_device=True)
     # The session ran out: STS says so, and the cache's own expiry is in the past.
     cache = case.expire_mfa_session()
     assert cache.stat().st_mode & 0o777 == 0o600
@@ -95,14 +102,7 @@ def test_an_expired_session_asks_for_a_code_on_the_terminal_and_the_clone_goes_o
     mfa_sandbox: SandboxCase,
 ) -> None:
     case = mfa_sandbox
-    repo = case.ready()
-    case.enable_mfa()
-    case.put_user_policy(MFA_POLICY, "mfa")
-    https = case.run(
-        "init", "--yes", "--region", case.region, "--repo", repo,
-        "--mfa", "--mfa-code", case.mfa_code(),
-    )  # fmt: skip
-    assert https.returncode == 0, https.stdout + https.stderr
+    repo = set_up_with_mfa(case)
     case.expire_mfa_session()
     # Plain git, in a terminal: the helper asks on /dev/tty, as git holds its stdin and stdout.
     child = pexpect.spawn(

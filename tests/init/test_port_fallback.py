@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from init_answers import sample_answers
 from wizard_fakes import FakePrompter
 
 from bootstrap.aws.iam import Identity
@@ -18,22 +19,8 @@ from bootstrap.ui.output import Reporter
 
 
 def answers(tmp_path: Path, protocol: str | None = None) -> InitAnswers:
-    return InitAnswers(
-        profile=None,
-        region="us-east-1",
-        user="alice",
-        key_path=tmp_path / "codecommit_rsa",
-        key_bits=2048,
-        passphrase=None,
-        repo="r",
-        clone=True,
-        clone_dir=None,
-        ssh_config=tmp_path / "config",
-        ssh_config_is_default=True,
-        accept_host_key=None,
-        protocol=protocol,
-        ssh_insisted=protocol == "ssh",  # as from --protocol ssh
-    )
+    # ssh_insisted: as from --protocol ssh
+    return sample_answers(tmp_path, user="alice", protocol=protocol, ssh_insisted=protocol == "ssh")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from init_answers import sample_answers
 
 from bootstrap import cli
 from bootstrap.commands import rotate as rotate_command
@@ -158,21 +159,7 @@ def test_a_failed_clone_is_a_failed_step_in_json(monkeypatch: pytest.MonkeyPatch
 
 
 def answers(tmp_path: Path, **changes: Any) -> InitAnswers:
-    given: dict[str, Any] = {
-        "profile": None,
-        "region": "eu-west-1",
-        "user": None,
-        "key_path": tmp_path / "codecommit_rsa",
-        "key_bits": 2048,
-        "passphrase": None,
-        "repo": "payments",
-        "clone": True,
-        "clone_dir": None,
-        "ssh_config": tmp_path / "config",
-        "ssh_config_is_default": True,
-        "accept_host_key": None,
-    }
-    return InitAnswers(**(given | changes))
+    return sample_answers(tmp_path, region="eu-west-1", repo="payments", **changes)
 
 
 URL = "ssh://git-codecommit.eu-west-1.amazonaws.com/v1/repos/payments"
