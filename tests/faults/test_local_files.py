@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import small_disk
 
 from bootstrap import files
 from bootstrap.errors import EXIT_LOCAL, LocalFileError
@@ -30,19 +31,13 @@ def two_lines(stderr: str) -> tuple[str, str]:
     return lines[0], lines[1]
 
 
-def _mount(*args: str) -> None:
-    done = subprocess.run(["mount", *args], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount here ({done.stderr.strip()}): needs root")
-
-
 @pytest.fixture
 def small_ssh_dir(sandbox: SandboxCase) -> Iterator[Path]:
     """The case's ~/.ssh on its own 64 KiB tmpfs, with what was in it copied over."""
     ssh_dir = sandbox.ssh_dir
     kept = sandbox.home / "ssh-before"
     shutil.copytree(ssh_dir, kept)
-    _mount("-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(ssh_dir))
+    small_disk.mount_tmpfs(ssh_dir, "size=64k,mode=0700")
     try:
         shutil.copytree(kept, ssh_dir, dirs_exist_ok=True)
         yield ssh_dir
@@ -50,24 +45,12 @@ def small_ssh_dir(sandbox: SandboxCase) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(ssh_dir)], check=False)
 
 
-def fill(folder: Path) -> None:
-    """Write into `folder` until its file system is full."""
-    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        while True:
-            os.write(fd, b"\0" * 4096)
-    except OSError as exc:
-        assert exc.errno == errno.ENOSPC
-    finally:
-        os.close(fd)
-
-
 @pytest.mark.e2e
 def test_a_full_disk_names_the_key_and_leaves_no_empty_key(
     sandbox: SandboxCase, small_ssh_dir: Path
 ) -> None:
     repo = sandbox.ready()
-    fill(small_ssh_dir)
+    small_disk.fill(small_ssh_dir)
     done = sandbox.init("--repo", repo)
     assert done.returncode == EXIT_LOCAL, done.stderr
     error, fix = two_lines(done.stderr)
@@ -80,7 +63,7 @@ def test_a_full_disk_names_the_key_and_leaves_no_empty_key(
 @pytest.mark.e2e
 def test_a_read_only_ssh_folder_is_named(sandbox: SandboxCase, small_ssh_dir: Path) -> None:
     repo = sandbox.ready()
-    _mount("-o", "remount,ro", str(small_ssh_dir))
+    small_disk.mount("-o", "remount,ro", str(small_ssh_dir))
     done = sandbox.init("--repo", repo)
     assert done.returncode == EXIT_LOCAL, done.stderr
     error, fix = two_lines(done.stderr)

@@ -7,13 +7,13 @@ What ssh says comes from the real ssh, run on the configs the tests write.
 
 from __future__ import annotations
 
-import errno
 import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import small_disk
 
 from bootstrap.diagnosis import rules
 from bootstrap.errors import EXIT_GIT, EXIT_LOCAL
@@ -100,31 +100,13 @@ def test_a_controlpath_too_long_for_a_socket_is_named() -> None:
     assert "more than 107 bytes" in found.cause and "ControlPath ~/.ssh/cm-%C" in found.fix
 
 
-def _mount_small_tmpfs(where: Path) -> None:
-    where.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}): needs root")
-
-
 @pytest.fixture
 def full_tmpdir(tmp_path: Path) -> Iterator[Path]:
     scratch = tmp_path / "scratch"
-    _mount_small_tmpfs(scratch)
+    scratch.mkdir()
+    small_disk.mount_tmpfs(scratch)
     try:
-        fd = os.open(scratch / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            while True:
-                os.write(fd, b"\0" * 4096)
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-        finally:
-            os.close(fd)
+        small_disk.fill(scratch)
         os.unlink(scratch / "filler")
         # Room for the clone's first files only: the pack no longer fits.
         fd = os.open(scratch / "filler", os.O_WRONLY | os.O_CREAT, 0o600)

@@ -29,15 +29,8 @@ def fixed(token: str | None = None) -> helper.Credentials:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A temporary home with no AWS settings from the machine, and no instance metadata."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    (tmp_path / ".aws").mkdir()
-    return tmp_path
+def home(aws_free_home: Path) -> Path:
+    return aws_free_home
 
 
 def write_credentials(home: Path, text: str) -> None:

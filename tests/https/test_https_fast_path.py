@@ -30,17 +30,10 @@ HEAVY = ("boto3", "botocore", "paramiko", "questionary", "cryptography")
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A temporary home with no AWS settings from the machine, and no instance metadata."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def home(aws_free_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name, value in NOWHERE.items():
         monkeypatch.setenv(name, value)
-    (tmp_path / ".aws").mkdir()
-    return tmp_path
+    return aws_free_home
 
 
 def write(home: Path, name: str, text: str) -> Path:

@@ -36,17 +36,11 @@ WRONG_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass co
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    (tmp_path / ".aws").mkdir()
-    (tmp_path / ".aws" / "credentials").write_text(
+def home(aws_free_home: Path) -> Path:
+    (aws_free_home / ".aws" / "credentials").write_text(
         "[dev]\naws_access_key_id = AKIALONGTERMKEY01\naws_secret_access_key = long/term\n"
     )
-    return tmp_path
+    return aws_free_home
 
 
 def client(service: str) -> Any:
