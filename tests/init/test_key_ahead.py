@@ -64,14 +64,20 @@ def test_a_run_that_fails_early_waits_for_the_key_thread(tmp_path: Path) -> None
     mark = tmp_path / "generated"
     script = textwrap.dedent(
         f"""
+        import threading
         import time
         from pathlib import Path
         from bootstrap.init import key_ahead
         from bootstrap.ssh import keys
 
         def slow_key(bits, passphrase, comment):
-            time.sleep(0.3)  # the work itself, not a wait on anything
-            Path({str(mark)!r}).write_text("done")
+            # Still working when the early error has ended the main thread: only a join
+            # lets this finish.
+            deadline = time.monotonic() + 30
+            while threading.main_thread().is_alive() and time.monotonic() < deadline:
+                threading.Event().wait(0.01)
+            ended = not threading.main_thread().is_alive()
+            Path({str(mark)!r}).write_text("done" if ended else "main thread never ended")
 
         keys.new_key = slow_key
         key_ahead.KeyAhead(Path({str(tmp_path / "k")!r}), 2048, None, "c")
